@@ -1,0 +1,61 @@
+"""What the assistant remembers of one call: turns, customer, orders, topics, commitments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from ..events import Leg
+
+_analyzer = SentimentIntensityAnalyzer()
+
+
+def sentiment_score(text: str) -> float:
+    """VADER compound score, from -1 (very negative) to +1 (very positive)."""
+    return float(_analyzer.polarity_scores(text)["compound"])
+
+
+def sentiment_label(score: float) -> str:
+    if score >= 0.2:
+        return "positive"
+    if score <= -0.2:
+        return "negative"
+    return "neutral"
+
+
+@dataclass
+class Turn:
+    leg: Leg
+    text: str
+    start: float
+    sentiment: float
+
+
+@dataclass
+class CallMemory:
+    turns: list[Turn] = field(default_factory=list)
+    customer: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)
+    commitments: list[str] = field(default_factory=list)
+    resolutions: list[str] = field(default_factory=list)
+    said: set[str] = field(default_factory=set)  # keys of suggestions already given
+
+    def add_turn(self, leg: Leg, text: str, start: float) -> Turn:
+        turn = Turn(leg=leg, text=text, start=start, sentiment=sentiment_score(text))
+        self.turns.append(turn)
+        return turn
+
+    def note_topic(self, topic: str) -> None:
+        if topic not in self.topics:
+            self.topics.append(topic)
+
+    def customer_sentiments(self) -> list[float]:
+        return [t.sentiment for t in self.turns if t.leg == "customer"]
+
+    @property
+    def last_order(self) -> dict[str, Any] | None:
+        return next(reversed(self.orders.values()), None)

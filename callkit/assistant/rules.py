@@ -1,0 +1,243 @@
+"""The default engine: deterministic rules over the same tools a model would call.
+
+No instruct model small enough ships offline, so suggestions come from what the transcript
+mentions and what DuckDB answers. Each rule fires once per subject (a customer, an order, a
+topic), and every suggestion quotes real rows, never invented figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..events import Priority, SuggestionKind, TranscriptFinal
+from .entities import Mentions, find_mentions
+from .memory import CallMemory
+from .tools import ToolRunner
+
+AMBIGUITY_MARGIN = 0.03
+CONFIDENT_NAME = 0.93
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: SuggestionKind
+    priority: Priority
+    topic: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ContextUpdate:
+    context: dict[str, Any] | None
+    candidates: tuple[dict[str, Any], ...] = ()
+    reason: str = ""
+
+
+Output = Suggestion | ContextUpdate
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def day_phrase(when: str | None, today: dt.date) -> str:
+    """'yesterday', 'today', 'on Mon, Nov 23' for an ISO date or timestamp."""
+    if not when:
+        return "on an unknown date"
+    day = dt.date.fromisoformat(when[:10])
+    delta = (today - day).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "yesterday"
+    if delta == -1:
+        return "tomorrow"
+    return f"on {day:%a, %b} {day.day}"
+
+
+def first_name(customer: dict[str, Any] | None) -> str:
+    return customer["name"].split()[0] if customer else "the customer"
+
+
+class RulesEngine:
+    def __init__(self, tools: ToolRunner, today: dt.date | None = None):
+        self.tools = tools
+        self.today = today or dt.date.today()
+
+    async def on_final(self, final: TranscriptFinal, memory: CallMemory) -> AsyncIterator[Output]:
+        mentions = find_mentions(final.text)
+        async for out in self._identify(mentions, memory):
+            yield out
+        for number in mentions.orders:
+            async for out in self._order(number, memory, explicit=True):
+                yield out
+        for number in mentions.bare_numbers:
+            async for out in self._order(number, memory, explicit=False):
+                yield out
+        if final.leg == "agent":
+            memory.commitments.extend(c for c in mentions.commitments
+                                      if c not in memory.commitments)
+            return
+        for topic in sorted(mentions.topics):
+            memory.note_topic(topic)
+        turn_sentiment = memory.turns[-1].sentiment if memory.turns else 0.0
+        if mentions.frustrated or turn_sentiment <= -0.5:
+            memory.note_topic("frustration")
+            if "frustration" not in memory.said:
+                memory.said.add("frustration")
+                yield Suggestion("suggestion", "high", "frustration",
+                                 "The customer sounds frustrated: acknowledge it, apologize "
+                                 "once, and offer escalation to a supervisor if this is not "
+                                 "resolved on this call.")
+        if "billing" in mentions.topics:
+            async for out in self._billing(memory):
+                yield out
+        if "refund" in mentions.topics:
+            async for out in self._returns(memory):
+                yield out
+        if "cancel" in mentions.topics and "cancel" not in memory.said:
+            memory.said.add("cancel")
+            yield Suggestion("alert", "high", "churn",
+                             "Churn risk: the customer mentioned cancelling. Ask for the reason "
+                             "and offer the retention discount (20% for three months) before "
+                             "processing anything.")
+
+    async def _identify(self, mentions: Mentions, memory: CallMemory) -> AsyncIterator[Output]:
+        if memory.customer is not None:
+            return
+        lookups = ([("account", a) for a in mentions.accounts + mentions.bare_numbers]
+                   + [("email", e) for e in mentions.emails]
+                   + [("phone", p) for p in mentions.phones]
+                   + [("name", n) for n in mentions.names])
+        for search_type, query in lookups:
+            result = await self.tools.call("lookup_customer",
+                                           {"query": query, "search_type": search_type})
+            matches = result.get("matches") or []
+            if not matches:
+                continue
+            best = matches[0]
+            runner_up = matches[1]["score"] if len(matches) > 1 else 0.0
+            sure = search_type != "name" or (best["score"] >= CONFIDENT_NAME
+                                             and best["score"] - runner_up >= AMBIGUITY_MARGIN)
+            if sure:
+                async for out in self._identified(best["id"], f"{search_type} {query!r}", memory):
+                    yield out
+                return
+            yield ContextUpdate(None, tuple(matches), f"several customers match {query!r}")
+            names = ", ".join(f"{m['name']} (#{m['account_number']})" for m in matches[:3])
+            yield Suggestion("info", "normal", "identity",
+                             f"Several customers match \"{query}\": {names}. Ask for the "
+                             "account number or the e-mail on file.")
+            return
+
+    async def _identified(self, customer_id: int, how: str,
+                          memory: CallMemory) -> AsyncIterator[Output]:
+        context = await self.tools.customer_context(customer_id)
+        if context is None:
+            return
+        customer = context["customer"]
+        memory.customer, memory.context = customer, context
+        yield ContextUpdate(context, (), f"identified by {how}")
+        tickets = context["tickets"]
+        open_tickets = f", {len(tickets)} open ticket{'s' * (len(tickets) != 1)}" if tickets else ""
+        yield Suggestion("info", "normal", "identity",
+                         f"Customer identified: {customer['name']}, account "
+                         f"#{customer['account_number']}, {customer['tier']} tier{open_tickets}.")
+        if customer["tier"] in ("gold", "platinum"):
+            yield Suggestion("alert", "high", "tier",
+                             f"{first_name(customer)} is a {customer['tier'].title()} customer "
+                             f"(lifetime value {money(customer['lifetime_value'])}): prioritize "
+                             "satisfaction; senior-agent routing applies.")
+
+    async def _order(self, number: str, memory: CallMemory,
+                     explicit: bool) -> AsyncIterator[Output]:
+        """Look an order up; a number said without "order" may be an account instead."""
+        if f"order:{number}" in memory.said:
+            return
+        result = await self.tools.call("get_order_status", {"order_id": number})
+        order = result.get("order")
+        if order is None:
+            memory.said.add(f"order:{number}")
+            if explicit and result.get("error", {}).get("code") == "not_found":
+                yield Suggestion("info", "normal", "order",
+                                 f"No order #{number} on file. Ask the customer to confirm "
+                                 "the number (it may have been misheard).")
+            return
+        memory.said.add(f"order:{number}")
+        memory.orders[number] = order
+        memory.note_topic("order")
+        if memory.customer is None:
+            async for out in self._identified(order["customer_id"], f"order #{number}", memory):
+                yield out
+        yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory))
+
+    def _order_text(self, order: dict[str, Any], memory: CallMemory) -> str:
+        who = first_name(memory.customer) + "'s"
+        head = f"I found {who} order #{order['order_number']} ({order['product_name']})."
+        status = order["status"]
+        if status == "shipped":
+            eta = dt.date.fromisoformat(order["eta"]) if order["eta"] else None
+            eta_text = f" ETA: {eta:%A, %b} {eta.day}." if eta else ""
+            memory.resolutions.append(
+                f"order #{order['order_number']} shipped via {order['carrier']}"
+                + (f", ETA {eta:%b} {eta.day}" if eta else ""))
+            return (f"{head} It shipped {day_phrase(order['shipped_at'], self.today)} via "
+                    f"{order['carrier']}, tracking {order['tracking_number']}.{eta_text}")
+        if status == "delivered":
+            memory.resolutions.append(f"order #{order['order_number']} was delivered")
+            return (f"{head} It was delivered {day_phrase(order['delivered_at'], self.today)} "
+                    f"by {order['carrier']}. If it is missing, open a trace with the carrier.")
+        if status == "processing":
+            return (f"{head} It was placed {day_phrase(order['order_date'], self.today)} and has "
+                    "not shipped yet; orders ship within 2 business days.")
+        return f"{head} Its status is {status}."
+
+    async def _billing(self, memory: CallMemory) -> AsyncIterator[Output]:
+        if memory.customer is None or "billing" in memory.said:
+            return
+        bill = await self.tools.latest_bill(memory.customer["id"])
+        if bill is None:
+            return
+        memory.said.add("billing")
+        lines = " + ".join(f"{money(line['amount'])} {line['description']}"
+                           for line in bill["lines"])
+        billed_on = dt.date.fromisoformat(bill["billed_on"])
+        usual = ""
+        if bill["previous_total"] is not None and bill["previous_total"] != bill["total"]:
+            usual = f" (the bill before was {money(bill['previous_total'])})"
+        memory.resolutions.append(f"explained the {money(bill['total'])} bill")
+        yield Suggestion("suggestion", "normal", "billing",
+                         f"{first_name(memory.customer)} was billed {money(bill['total'])} on "
+                         f"{billed_on:%b} {billed_on.day}: {lines}{usual}. Walk through each "
+                         "charge; one overage credit per year is allowed.")
+
+    async def _returns(self, memory: CallMemory) -> AsyncIterator[Output]:
+        order = memory.last_order
+        if order is None and memory.context and memory.context["orders"]:
+            order = memory.context["orders"][0]
+        if order is None or f"return:{order['order_number']}" in memory.said:
+            return
+        memory.said.add(f"return:{order['order_number']}")
+        result = await self.tools.call("check_return_policy", {
+            "product_id": order["product_id"], "order_id": order["order_number"]})
+        product = result.get("product")
+        if product is None:
+            return
+        days = product["return_window_days"]
+        status = result.get("order", {})
+        if status.get("return_by"):
+            window = (f"Order #{order['order_number']} can be returned until "
+                      f"{status['return_by']}." if status["returnable"] else
+                      f"Order #{order['order_number']} is past its return window "
+                      f"(ended {status['return_by']}): do not promise a refund without a "
+                      "supervisor.")
+        else:
+            window = (f"Order #{order['order_number']} has not been delivered yet, so the "
+                      f"{days} days start on delivery.")
+        memory.resolutions.append(f"return policy for the {product['name']} explained")
+        yield Suggestion("suggestion", "normal", "refund",
+                         f"Return policy for the {product['name']}: {product['return_policy']} "
+                         f"{window}")

@@ -1,0 +1,126 @@
+"""Spoken forms → written forms, for matching entities (the transcript keeps the verbatim text).
+
+Whisper writes what it hears: "order seven eight nine oh one", "7-8-9-0-1", "78 9 01",
+"sarah dot johnson at example dot com". Lookups need "78901" and "sarah.johnson@example.com".
+text2num's ``alpha2digit`` turns number words into numerals but not digit-by-digit speech
+("oh" for zero, "double seven", groups split by spaces), which is how people read out order,
+account and phone numbers, so that part is written here.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+         "seven": 7, "eight": 8, "nine": 9}
+TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+         "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+ZERO_LETTERS = {"oh", "o"}
+REPEAT = {"double": 2, "triple": 3}
+
+_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+
+
+def digits_of(text: str) -> str:
+    """All digits of the longest spoken or written digit run in ``text`` ("" if none)."""
+    runs = [run for run, _, _ in _digit_runs(_TOKEN.findall(text))]
+    return max(runs, key=len, default="")
+
+
+def normalize_numbers(text: str, min_digits: int = 3) -> str:
+    """Replace each spoken digit run of at least ``min_digits`` digits by its numerals."""
+    matches = list(_TOKEN.finditer(text))
+    tokens = [m.group(0) for m in matches]
+    out: list[str] = []
+    pos = 0
+    for run, start, end in _digit_runs(tokens):
+        if len(run) < min_digits:
+            continue
+        out.append(text[pos:matches[start].start()])
+        out.append(run)
+        pos = matches[end - 1].end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def normalize_email(text: str) -> str | None:
+    """The first e-mail address in ``text``, written or spoken ("x dot y at z dot com")."""
+    written = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
+    if written:
+        return written.group(0).lower().rstrip(".")
+    spoken = re.search(
+        r"\b([a-z0-9]+(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+)*)\s+at\s+"
+        r"([a-z0-9]+(?:\s+dot\s+[a-z0-9]+)+)\b",
+        text.lower(),
+    )
+    if not spoken:
+        return None
+    local, domain = spoken.groups()
+    for word, sym in (("dot", "."), ("underscore", "_"), ("dash", "-")):
+        local = re.sub(rf"\s+{word}\s+", sym, local)
+    domain = re.sub(r"\s+dot\s+", ".", domain)
+    return f"{local}@{domain}"
+
+
+def _digit_runs(tokens: list[str]):
+    """Yield (digits, start, end) for each maximal run of number tokens."""
+    i = 0
+    n = len(tokens)
+    while i < n:
+        digits, j = _read_run(tokens, i)
+        if digits:
+            yield digits, i, j
+            i = j
+        else:
+            i += 1
+
+
+def _read_run(tokens: list[str], i: int) -> tuple[str, int]:
+    digits = ""
+    j = i
+    n = len(tokens)
+    while j < n:
+        word = tokens[j].lower()
+        nxt = tokens[j + 1].lower() if j + 1 < n else ""
+        if word.isdigit():
+            digits += word
+            j += 1
+        elif word in UNITS:
+            digits += str(UNITS[word])
+            j += 1
+        elif word in ZERO_LETTERS and (digits or _starts_number(nxt)):
+            digits += "0"
+            j += 1
+        elif word in TEENS:
+            digits += str(TEENS[word])
+            j += 1
+        elif word in TENS:
+            if nxt in UNITS and nxt != "zero":
+                digits += str(TENS[word] + UNITS[nxt])
+                j += 2
+            else:
+                digits += str(TENS[word])
+                j += 1
+        elif word in REPEAT and nxt in UNITS:
+            digits += str(UNITS[nxt]) * REPEAT[word]
+            j += 2
+        elif word in REPEAT and nxt in ZERO_LETTERS:
+            digits += "0" * REPEAT[word]
+            j += 2
+        # Punctuation whisper puts inside a digit run: "7-8-9-0-1", "78,901", "#78901".
+        elif word == "-" and digits and _starts_number(nxt):
+            j += 1
+        elif word == "," and digits and tokens[j - 1].isdigit() and nxt.isdigit():
+            j += 1
+        elif word == "#" and not digits and _starts_number(nxt):
+            j += 1
+        else:
+            break
+    return digits, j
+
+
+def _starts_number(word: str) -> bool:
+    return (word.isdigit() or word in UNITS or word in TEENS or word in TENS
+            or word in REPEAT)

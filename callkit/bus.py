@@ -1,0 +1,84 @@
+"""An asyncio publish/subscribe bus, one per call.
+
+Each subscriber gets its own queue and task, so a slow subscriber never delays another and
+each sees events in the order they were published. ``publish`` never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .events import Event
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Awaitable[None] | None]
+
+
+class _Subscriber:
+    def __init__(self, name: str, handler: Handler, kinds: tuple[type[Event], ...]):
+        self.name = name
+        self.handler = handler
+        self.kinds = kinds
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.unfinished = 0
+        self.task = asyncio.create_task(self._run(), name=f"bus:{name}")
+
+    async def _run(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                result = self.handler(event)
+                if asyncio.iscoroutine(result):
+                    await result
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # One subscriber's bug must not stop the call; it is logged with the event.
+                log.exception("subscriber %s failed on %s", self.name, type(event).__name__)
+            finally:
+                self.unfinished -= 1
+                self.queue.task_done()
+
+    def put(self, event: Event) -> None:
+        self.unfinished += 1
+        self.queue.put_nowait(event)
+
+
+class Bus:
+    def __init__(self) -> None:
+        self._subscribers: list[_Subscriber] = []
+        self._closed = False
+
+    def subscribe(self, handler: Handler, *kinds: type[Event], name: str | None = None) -> None:
+        """Call ``handler`` for every published event of ``kinds`` (all events if none)."""
+        if self._closed:
+            raise RuntimeError("bus is closed")
+        label = name or getattr(handler, "__qualname__", repr(handler))
+        self._subscribers.append(_Subscriber(label, handler, kinds or (Event,)))
+
+    def publish(self, event: Event) -> None:
+        if self._closed:
+            return
+        for sub in self._subscribers:
+            if isinstance(event, sub.kinds):
+                sub.put(event)
+
+    async def drain(self) -> None:
+        """Wait until every subscriber has handled everything, including what handlers publish."""
+        while True:
+            pending = [s for s in self._subscribers if s.unfinished]
+            if not pending:
+                return
+            await asyncio.gather(*(s.queue.join() for s in pending))
+
+    async def close(self) -> None:
+        self._closed = True
+        tasks = [s.task for s in self._subscribers]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._subscribers.clear()

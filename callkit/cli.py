@@ -1,0 +1,123 @@
+"""``callkit``: the one command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "db", None):
+        settings = settings.replace(db_path=Path(args.db).expanduser())
+    return settings
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from .store.db import Database
+    from .store.seed import seed
+
+    settings = _settings(args)
+    today = dt.date.fromisoformat(args.today) if args.today else None
+    started = time.perf_counter()
+    with Database(settings.db_path) as db:
+        counts = db.run_sync(lambda con: seed(con, seed=args.seed, today=today))
+    print(f"Seeded {settings.db_path} in {time.perf_counter() - started:.1f} s")
+    for table, n in counts.items():
+        print(f"  {table:<16}{n:>7,}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .recordings import list_recordings, load_recording
+
+    if args.list:
+        for name in list_recordings():
+            rec = load_recording(name)
+            print(f"{name:<16}{rec.title} ({rec.duration_s or 0:.0f} s)")
+        return 0
+    settings = _settings(args).replace(ice="loopback")
+    if args.speed is not None:
+        settings = settings.replace(replay_speed=args.speed)
+    settings.validate()
+    recording = load_recording(args.call)
+    return asyncio.run(_demo(settings, recording))
+
+
+async def _demo(settings: Settings, recording) -> int:
+    from .call import CallCenter
+    from .console import TerminalView
+    from .store.seed import is_seeded, seed
+
+    print(f"callkit demo · {recording.title}")
+    print(f"  database  {settings.db_path}")
+    async with CallCenter(settings) as center:
+        if not await center.db.run(is_seeded):
+            print("  seeding the demo database (600 customers, 2,400 orders, 900 tickets)…",
+                  flush=True)
+            await center.db.run(lambda con: seed(con))
+        print(f"  speech    faster-whisper {settings.stt_model} (offline, int8, "
+              f"{settings.stt_threads} threads)")
+        print(f"  audio     2 legs over WebRTC (aiortc, loopback) at "
+              f"{settings.replay_speed:g}× speed\n", flush=True)
+        call = await center.replay(recording, observer=TerminalView())
+        counts = await center.db.run(_stored_counts, call.call_id)
+    print(f"\nCall {call.call_id} stored in {settings.db_path}")
+    print("  " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+def _stored_counts(con, call_id: str) -> dict[str, int]:
+    queries = {
+        "transcript lines": "SELECT count(*) FROM transcripts WHERE call_id = $1",
+        "suggestions": "SELECT count(*) FROM ai_suggestions WHERE call_id = $1",
+        "tool calls": "SELECT count(*) FROM tool_calls WHERE call_id = $1",
+        "summary": "SELECT count(*) FROM call_summaries WHERE call_id = $1",
+    }
+    return {what: con.execute(sql, [call_id]).fetchone()[0] for what, sql in queries.items()}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callkit", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="play a recorded call through the whole pipeline")
+    demo.add_argument("--call", default="sarah_order", help="recorded call to play")
+    demo.add_argument("--speed", type=float, help="replay speed (1 = real time)")
+    demo.add_argument("--db", help="DuckDB file (default: CALLKIT_DB_PATH or the user data dir)")
+    demo.add_argument("--list", action="store_true", help="list the recorded calls")
+    demo.set_defaults(func=cmd_demo)
+
+    seed = sub.add_parser("seed", help="(re)create the demo customers, orders and tickets")
+    seed.add_argument("--db", help="DuckDB file")
+    seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    seed.add_argument("--today", help="anchor date YYYY-MM-DD (default: today)")
+    seed.set_defaults(func=cmd_seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"callkit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ncallkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

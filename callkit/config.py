@@ -1,0 +1,77 @@
+"""Settings, read from ``CALLKIT_*`` environment variables with defaults that run offline.
+
+Every stage receives a :class:`Settings`; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("callkit")) / "callkit.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = field(default_factory=default_db_path)
+    agent_name: str = "Agent"
+    # "default": aioice gathers the host's addresses (what a real browser needs);
+    # "loopback": only 127.0.0.1, for recorded-call replay, tests and benchmarks.
+    ice: str = "default"
+    stt_model: str = "tiny.en"
+    stt_threads: int = 2
+    stt_beam_size: int = 1
+    # Silence that ends a turn, and the longest stretch sent to whisper in one piece.
+    endpoint_silence_s: float = 0.6
+    max_utterance_s: float = 15.0
+    vad_threshold: float = 0.5
+    partial_interval_s: float = 1.0
+    # Pace of the rules engine's word-by-word stream, so a UI can animate it.
+    token_delay_s: float = 0.02
+    replay_speed: float = 1.0
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"CALLKIT_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw, f.type)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.ice not in ("default", "loopback"):
+            raise ValueError(f"CALLKIT_ICE must be 'default' or 'loopback', not {self.ice!r}")
+        for name in ("endpoint_silence_s", "max_utterance_s", "partial_interval_s", "replay_speed"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"CALLKIT_{name.upper()} must be positive")
+        if not 0 < self.vad_threshold < 1:
+            raise ValueError("CALLKIT_VAD_THRESHOLD must be between 0 and 1")
+        if self.stt_threads < 1 or self.stt_beam_size < 1:
+            raise ValueError("CALLKIT_STT_THREADS and CALLKIT_STT_BEAM_SIZE must be at least 1")
+
+
+def _parse(name: str, raw: str, type_name: str) -> object:
+    try:
+        if type_name == "Path":
+            return Path(raw).expanduser()
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        return raw
+    except ValueError:
+        raise ValueError(f"CALLKIT_{name.upper()}={raw!r} is not a valid {type_name}") from None

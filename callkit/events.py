@@ -1,0 +1,158 @@
+"""Every message that passes between stages: frozen dataclasses, one per kind.
+
+Stages publish these on a call's :class:`~callkit.bus.Bus` and subscribe to the kinds they
+need. Times named ``t``, ``start`` or ``end`` are seconds on the call's audio clock (0 = the
+moment the call's audio began); ``wall`` is the Unix time the event was made, for latency.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Leg = Literal["customer", "agent"]
+SuggestionKind = Literal["suggestion", "alert", "info"]
+Priority = Literal["low", "normal", "high"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    call_id: str
+    wall: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStarted(Event):
+    agent_name: str
+    title: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEnded(Event):
+    status: Literal["completed", "abandoned"] = "completed"
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegConnected(Event):
+    leg: Leg
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegEnded(Event):
+    """No more audio will come on this leg: the STT stage flushes what it holds."""
+
+    leg: Leg
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class AudioChunk(Event):
+    """16 kHz mono float32 samples from one leg, starting at call time ``t``."""
+
+    leg: Leg
+    t: float
+    samples: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudioLevel(Event):
+    leg: Leg
+    t: float
+    rms: float
+    peak: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeechStarted(Event):
+    leg: Leg
+    t: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeechEnded(Event):
+    leg: Leg
+    t: float
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptPartial(Event):
+    """Words heard so far in the current turn; each replaces the previous one in place."""
+
+    leg: Leg
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptFinal(Event):
+    leg: Leg
+    text: str
+    start: float
+    end: float
+    words: tuple[Word, ...] = ()
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCall(Event):
+    name: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+    duration_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerContext(Event):
+    """What is known of the caller. ``customer`` is None while only candidates exist."""
+
+    customer: dict[str, Any] | None
+    orders: tuple[dict[str, Any], ...] = ()
+    tickets: tuple[dict[str, Any], ...] = ()
+    notes: tuple[dict[str, Any], ...] = ()
+    candidates: tuple[dict[str, Any], ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionStarted(Event):
+    suggestion_id: str
+    kind: SuggestionKind
+    priority: Priority
+    topic: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionToken(Event):
+    suggestion_id: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionDone(Event):
+    suggestion_id: str
+    kind: SuggestionKind
+    priority: Priority
+    topic: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallSummary(Event):
+    reason: str
+    resolution: str
+    action_items: tuple[str, ...]
+    sentiment: str
+    text: str
+    customer_id: int | None = None

@@ -1,0 +1,85 @@
+"""Reads a leg's received track: 16 kHz mono float32 chunks and level readings for the bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import av
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from ..events import AudioChunk, AudioLevel, Event, Leg
+
+RATE = 16000
+LEVEL_INTERVAL_S = 0.05  # about 20 level readings a second, enough for a smooth meter
+
+
+class LegCapture:
+    """Owns the task that reads one remote track until stopped.
+
+    A remote aiortc track never ends by itself, so reads time out and the loop also stops
+    when :meth:`stop` is called. ``idle`` tells whether no frame came within ``read_timeout``.
+    """
+
+    def __init__(self, call_id: str, leg: Leg, track: MediaStreamTrack,
+                 publish: Callable[[Event], None], *, read_timeout: float = 0.25):
+        self.call_id = call_id
+        self.leg = leg
+        self.track = track
+        self.publish = publish
+        self.read_timeout = read_timeout
+        self.samples_received = 0
+        self.muted = False
+        self.idle = asyncio.Event()
+        self._resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+        self._level_buffer: list[np.ndarray] = []
+        self._level_samples = 0
+        self._task = asyncio.create_task(self._run(), name=f"capture:{call_id}:{leg}")
+
+    @property
+    def t(self) -> float:
+        return self.samples_received / RATE
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                frame = await asyncio.wait_for(self.track.recv(), self.read_timeout)
+            except asyncio.TimeoutError:
+                self.idle.set()
+                continue
+            except MediaStreamError:
+                self.idle.set()
+                return
+            self.idle.clear()
+            for out in self._resampler.resample(frame):
+                self._handle(out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0)
+
+    def _handle(self, samples: np.ndarray) -> None:
+        if self.muted:
+            samples = np.zeros_like(samples)
+        t = self.t
+        self.samples_received += len(samples)
+        self.publish(AudioChunk(call_id=self.call_id, leg=self.leg, t=t, samples=samples))
+        self._level_buffer.append(samples)
+        self._level_samples += len(samples)
+        if self._level_samples >= LEVEL_INTERVAL_S * RATE:
+            block = np.concatenate(self._level_buffer)
+            self._level_buffer.clear()
+            self._level_samples = 0
+            self.publish(AudioLevel(
+                call_id=self.call_id, leg=self.leg, t=self.t,
+                rms=float(np.sqrt(np.mean(block * block))), peak=float(np.max(np.abs(block))),
+            ))
+
+    async def wait_idle(self, limit: float = 5.0) -> None:
+        """Wait until no frame has arrived for ``read_timeout`` (at most ``limit`` seconds)."""
+        self.idle.clear()
+        try:
+            await asyncio.wait_for(self.idle.wait(), limit)
+        except asyncio.TimeoutError:
+            pass
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)

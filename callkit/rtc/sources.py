@@ -1,0 +1,89 @@
+"""Audio sources: a recorded file played as a live WebRTC track."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+RATE = 48000
+FRAME_SAMPLES = 960  # 20 ms at 48 kHz, the size browsers and aiortc send
+
+
+def read_audio(path: str | Path, rate: int = RATE) -> np.ndarray:
+    """Decode any audio file av can read into mono int16 samples at ``rate``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no audio file at {path}")
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+    chunks: list[np.ndarray] = []
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise ValueError(f"{path} has no audio stream")
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+    except av.error.FFmpegError as exc:
+        raise ValueError(f"cannot decode {path}: {exc}") from exc
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+
+class RecordedTrack(MediaStreamTrack):
+    """Plays samples as 20 ms frames in real time (times ``speed``), then ends.
+
+    Used wherever a live microphone would be: the receiving side cannot tell the difference.
+    ``finished`` is set once the last frame has been handed out.
+    """
+
+    kind = "audio"
+
+    def __init__(self, samples: np.ndarray, speed: float = 1.0):
+        super().__init__()
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.samples = samples.astype(np.int16, copy=False)
+        self.speed = speed
+        self.duration_s = len(self.samples) / RATE
+        self.finished = asyncio.Event()
+        self._pts = 0
+        self._start: float | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, speed: float = 1.0) -> "RecordedTrack":
+        return cls(read_audio(path), speed=speed)
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live" or self._pts >= len(self.samples):
+            self._end()
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        due = self._start + self._pts / RATE / self.speed
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        chunk = self.samples[self._pts:self._pts + FRAME_SAMPLES]
+        if len(chunk) < FRAME_SAMPLES:
+            chunk = np.pad(chunk, (0, FRAME_SAMPLES - len(chunk)))
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = self._pts
+        frame.time_base = fractions.Fraction(1, RATE)
+        self._pts += FRAME_SAMPLES
+        return frame
+
+    def _end(self) -> None:
+        self.finished.set()
+        self.stop()
+
+    def stop(self) -> None:
+        self.finished.set()
+        super().stop()

@@ -1,0 +1,71 @@
+"""Writes a call to DuckDB as it happens: the call row, every final, suggestion, tool call and
+the summary. It runs as a bus subscriber, in event order, on the database thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+
+import duckdb
+
+from ..events import (CallEnded, CallStarted, CallSummary, CustomerContext, Event,
+                      SuggestionDone, ToolCall, TranscriptFinal)
+from .db import Database
+
+RECORDED = (CallStarted, CallEnded, TranscriptFinal, SuggestionDone, ToolCall,
+            CustomerContext, CallSummary)
+
+
+def _ts(wall: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(wall)
+
+
+def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
+    if isinstance(event, CallStarted):
+        con.execute(
+            "INSERT INTO calls (call_id, agent_name, title, start_time, status) "
+            "VALUES ($1, $2, $3, $4, 'active')",
+            [event.call_id, event.agent_name, event.title, _ts(event.wall)])
+    elif isinstance(event, TranscriptFinal):
+        con.execute(
+            "INSERT INTO transcripts (call_id, speaker, text, timestamp, start_s, end_s, "
+            "confidence, words) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [event.call_id, event.leg, event.text, _ts(event.wall), event.start, event.end,
+             event.confidence, json.dumps([asdict(w) for w in event.words])])
+    elif isinstance(event, SuggestionDone):
+        con.execute(
+            "INSERT INTO ai_suggestions (id, call_id, suggestion_type, priority, topic, message, "
+            "timestamp) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [event.suggestion_id, event.call_id, event.kind, event.priority, event.topic,
+             event.message, _ts(event.wall)])
+    elif isinstance(event, ToolCall):
+        con.execute(
+            "INSERT INTO tool_calls (call_id, name, arguments, result, duration_s, timestamp) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            [event.call_id, event.name, json.dumps(event.arguments),
+             json.dumps(event.result, default=str), event.duration_s, _ts(event.wall)])
+    elif isinstance(event, CustomerContext) and event.customer is not None:
+        con.execute("UPDATE calls SET customer_id = $1 WHERE call_id = $2",
+                    [event.customer["id"], event.call_id])
+    elif isinstance(event, CallSummary):
+        con.execute(
+            "INSERT OR REPLACE INTO call_summaries (call_id, reason, resolution, action_items, "
+            "sentiment, text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [event.call_id, event.reason, event.resolution, json.dumps(list(event.action_items)),
+             event.sentiment, event.text, _ts(event.wall)])
+        con.execute("UPDATE calls SET summary = $1, sentiment = $2 WHERE call_id = $3",
+                    [event.text, event.sentiment, event.call_id])
+    elif isinstance(event, CallEnded):
+        con.execute(
+            "UPDATE calls SET status = $1, end_time = $2, duration_seconds = $3 "
+            "WHERE call_id = $4",
+            [event.status, _ts(event.wall), event.duration_s, event.call_id])
+
+
+class Recorder:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def handle(self, event: Event) -> None:
+        await self.db.run(_write, event)

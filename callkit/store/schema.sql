@@ -1,0 +1,163 @@
+-- callkit schema: the seed exercise's six tables plus what the features need.
+-- Every statement is idempotent, so opening a database always brings it up to date.
+
+CREATE SEQUENCE IF NOT EXISTS customers_id_seq;
+CREATE TABLE IF NOT EXISTS customers (
+    id              INTEGER PRIMARY KEY DEFAULT nextval('customers_id_seq'),
+    name            VARCHAR NOT NULL,
+    email           VARCHAR UNIQUE,
+    phone           VARCHAR,
+    account_number  VARCHAR UNIQUE,
+    tier            VARCHAR NOT NULL DEFAULT 'standard'
+                    CHECK (tier IN ('standard', 'gold', 'platinum')),
+    status          VARCHAR NOT NULL DEFAULT 'active',
+    lifetime_value  DECIMAL(10, 2),
+    created_at      TIMESTAMP DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS customer_notes (
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    kind        VARCHAR NOT NULL CHECK (kind IN ('note', 'preference')),
+    text        VARCHAR NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS products (
+    id                  VARCHAR PRIMARY KEY,
+    name                VARCHAR NOT NULL,
+    category            VARCHAR NOT NULL,
+    price               DECIMAL(10, 2) NOT NULL,
+    return_window_days  INTEGER NOT NULL,
+    return_policy       VARCHAR NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS orders_id_seq;
+CREATE TABLE IF NOT EXISTS orders (
+    id              INTEGER PRIMARY KEY DEFAULT nextval('orders_id_seq'),
+    customer_id     INTEGER NOT NULL REFERENCES customers (id),
+    order_number    VARCHAR UNIQUE NOT NULL,
+    product_id      VARCHAR REFERENCES products (id),
+    product_name    VARCHAR NOT NULL,
+    amount          DECIMAL(10, 2) NOT NULL,
+    status          VARCHAR NOT NULL,
+    order_date      TIMESTAMP NOT NULL,
+    shipped_at      TIMESTAMP,
+    carrier         VARCHAR,
+    tracking_number VARCHAR,
+    eta             DATE,
+    delivered_at    TIMESTAMP
+);
+
+CREATE SEQUENCE IF NOT EXISTS tickets_id_seq;
+CREATE TABLE IF NOT EXISTS tickets (
+    id            INTEGER PRIMARY KEY DEFAULT nextval('tickets_id_seq'),
+    customer_id   INTEGER NOT NULL REFERENCES customers (id),
+    ticket_number VARCHAR UNIQUE NOT NULL,
+    subject       VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,
+    priority      VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    resolved_at   TIMESTAMP
+);
+
+-- A monthly bill and its lines, so "why is my bill so high" has a real answer.
+CREATE SEQUENCE IF NOT EXISTS invoices_id_seq;
+CREATE TABLE IF NOT EXISTS invoices (
+    id          INTEGER PRIMARY KEY DEFAULT nextval('invoices_id_seq'),
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    billed_on   DATE NOT NULL,
+    total       DECIMAL(10, 2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoice_lines (
+    invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
+    description VARCHAR NOT NULL,
+    amount      DECIMAL(10, 2) NOT NULL
+);
+
+-- Knowledge base the assistant searches (BM25 through the fts extension).
+CREATE TABLE IF NOT EXISTS policies (
+    id    VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    body  VARCHAR NOT NULL
+);
+
+-- Calls and what happened in them. Call rows are written by the recorder; children refer to
+-- calls by call_id without a foreign key because DuckDB forbids updating a referenced row,
+-- and a call row is updated as the call goes on.
+CREATE TABLE IF NOT EXISTS calls (
+    call_id          VARCHAR PRIMARY KEY,
+    customer_id      INTEGER,
+    agent_name       VARCHAR,
+    title            VARCHAR,
+    start_time       TIMESTAMP NOT NULL,
+    end_time         TIMESTAMP,
+    duration_seconds DOUBLE,
+    status           VARCHAR NOT NULL CHECK (status IN ('active', 'completed', 'abandoned')),
+    sentiment        VARCHAR,
+    summary          VARCHAR,
+    recording_url    VARCHAR
+);
+
+CREATE SEQUENCE IF NOT EXISTS transcripts_id_seq;
+CREATE TABLE IF NOT EXISTS transcripts (
+    id         INTEGER PRIMARY KEY DEFAULT nextval('transcripts_id_seq'),
+    call_id    VARCHAR NOT NULL,
+    speaker    VARCHAR NOT NULL CHECK (speaker IN ('customer', 'agent')),
+    text       VARCHAR NOT NULL,
+    timestamp  TIMESTAMP NOT NULL,
+    start_s    DOUBLE NOT NULL,
+    end_s      DOUBLE NOT NULL,
+    confidence DOUBLE,
+    words      JSON
+);
+
+CREATE TABLE IF NOT EXISTS ai_suggestions (
+    id              VARCHAR PRIMARY KEY,
+    call_id         VARCHAR NOT NULL,
+    suggestion_type VARCHAR NOT NULL CHECK (suggestion_type IN ('suggestion', 'alert', 'info')),
+    priority        VARCHAR NOT NULL,
+    topic           VARCHAR NOT NULL,
+    message         VARCHAR NOT NULL,
+    used            BOOLEAN NOT NULL DEFAULT false,
+    feedback        VARCHAR CHECK (feedback IN ('used', 'dismissed')),
+    timestamp       TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS tool_calls_id_seq;
+CREATE TABLE IF NOT EXISTS tool_calls (
+    id         INTEGER PRIMARY KEY DEFAULT nextval('tool_calls_id_seq'),
+    call_id    VARCHAR NOT NULL,
+    name       VARCHAR NOT NULL,
+    arguments  JSON NOT NULL,
+    result     JSON NOT NULL,
+    duration_s DOUBLE NOT NULL,
+    timestamp  TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS agent_actions_id_seq;
+CREATE TABLE IF NOT EXISTS agent_actions (
+    id        INTEGER PRIMARY KEY DEFAULT nextval('agent_actions_id_seq'),
+    call_id   VARCHAR NOT NULL,
+    action    VARCHAR NOT NULL,
+    payload   JSON,
+    timestamp TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS flagged_moments_id_seq;
+CREATE TABLE IF NOT EXISTS flagged_moments (
+    id        INTEGER PRIMARY KEY DEFAULT nextval('flagged_moments_id_seq'),
+    call_id   VARCHAR NOT NULL,
+    at_s      DOUBLE NOT NULL,
+    note      VARCHAR,
+    timestamp TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS call_summaries (
+    call_id      VARCHAR PRIMARY KEY,
+    reason       VARCHAR NOT NULL,
+    resolution   VARCHAR NOT NULL,
+    action_items JSON NOT NULL,
+    sentiment    VARCHAR NOT NULL,
+    text         VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);

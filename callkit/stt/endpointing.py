@@ -1,0 +1,145 @@
+"""Turns a stream of samples into utterances: speech start, speech end, and the audio between.
+
+A turn starts when the VAD hears speech and ends after ``silence_s`` of silence. A turn longer
+than ``max_utterance_s`` is split at its quietest recent pause, never at a fixed offset, so a
+word is not cut in half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .vad import WINDOW, StreamingVad
+
+RATE = 16000
+WINDOW_S = WINDOW / RATE
+PRE_ROLL_S = 0.3   # audio kept before the first voiced window: onsets are soft
+TAIL_S = 0.25      # audio kept after the last voiced window
+MIN_VOICED_S = 0.2  # shorter bursts (clicks, breaths) are not turns
+
+
+@dataclass(frozen=True)
+class Utterance:
+    start: float
+    end: float
+    audio: np.ndarray
+    speech_end: float  # end of the last voiced window, the moment the speaker stopped
+
+
+@dataclass(frozen=True)
+class SpeechStart:
+    t: float
+
+
+class Endpointer:
+    def __init__(self, *, silence_s: float = 0.6, max_utterance_s: float = 15.0,
+                 threshold: float = 0.5, vad: StreamingVad | None = None):
+        self.silence_s = silence_s
+        self.max_utterance_s = max_utterance_s
+        self.threshold = threshold
+        self.off_threshold = max(threshold - 0.15, 0.01)
+        self.vad = vad or StreamingVad()
+        self._t = 0.0          # call time of the next window to be classified
+        self._t_set = False
+        self._history: list[np.ndarray] = []  # recent windows while idle (pre-roll)
+        self._windows: list[np.ndarray] = []  # windows of the current turn
+        self._probs: list[float] = []
+        self._start = 0.0
+        self._voiced = 0
+        self._last_voiced = -1  # index into _windows
+        self._in_speech = False
+        self._buffer = np.zeros(0, dtype=np.float32)
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    def current_audio(self) -> tuple[float, np.ndarray]:
+        """Start time and audio of the turn in progress (empty when idle)."""
+        if not self._in_speech:
+            return self._t, np.zeros(0, dtype=np.float32)
+        return self._start, np.concatenate(self._windows)
+
+    def feed(self, samples: np.ndarray, t: float) -> list[SpeechStart | Utterance]:
+        if not self._t_set:
+            self._t, self._t_set = t, True
+        self._buffer = np.concatenate([self._buffer, samples])
+        whole = len(self._buffer) // WINDOW * WINDOW
+        chunk, self._buffer = self._buffer[:whole], self._buffer[whole:]
+        probs = self.vad(chunk)
+        out: list[SpeechStart | Utterance] = []
+        for i, prob in enumerate(probs):
+            window = chunk[i * WINDOW:(i + 1) * WINDOW]
+            out.extend(self._step(window, prob))
+            self._t += WINDOW_S
+        return out
+
+    def flush(self) -> list[Utterance]:
+        """End the turn in progress (the leg has ended)."""
+        if not self._in_speech:
+            return []
+        utterance = self._finish(len(self._windows))
+        return [utterance] if utterance else []
+
+    def _step(self, window: np.ndarray, prob: float) -> list[SpeechStart | Utterance]:
+        if not self._in_speech:
+            self._history.append(window)
+            keep = int(PRE_ROLL_S / WINDOW_S) + 1
+            del self._history[:-keep]
+            if prob < self.threshold:
+                return []
+            self._in_speech = True
+            self._windows = list(self._history)
+            self._probs = [0.0] * (len(self._windows) - 1) + [prob]
+            self._start = self._t + WINDOW_S - len(self._windows) * WINDOW_S
+            self._voiced = 1
+            self._last_voiced = len(self._windows) - 1
+            self._history.clear()
+            return [SpeechStart(t=self._t)]
+
+        self._windows.append(window)
+        self._probs.append(prob)
+        if prob >= self.off_threshold:
+            self._voiced += 1
+            self._last_voiced = len(self._windows) - 1
+        silent_s = (len(self._windows) - 1 - self._last_voiced) * WINDOW_S
+        if silent_s >= self.silence_s:
+            utterance = self._finish(self._last_voiced + 1 + int(TAIL_S / WINDOW_S))
+            return [utterance] if utterance else []
+        if len(self._windows) * WINDOW_S >= self.max_utterance_s:
+            return self._split()
+        return []
+
+    def _split(self) -> list[SpeechStart | Utterance]:
+        """Cut a long turn at the quietest window of its last third; the rest goes on."""
+        n = len(self._windows)
+        lo = n * 2 // 3
+        cut = lo + int(np.argmin(self._probs[lo:])) + 1
+        rest_windows, rest_probs = self._windows[cut:], self._probs[cut:]
+        rest_start = self._start + cut * WINDOW_S
+        utterance = self._finish(cut)
+        self._in_speech = True
+        self._windows, self._probs = rest_windows, rest_probs
+        self._start = rest_start
+        voiced = [i for i, p in enumerate(rest_probs) if p >= self.off_threshold]
+        self._voiced = len(voiced)
+        self._last_voiced = voiced[-1] if voiced else 0
+        out: list[SpeechStart | Utterance] = [utterance] if utterance else []
+        return out + [SpeechStart(t=rest_start)]
+
+    def _finish(self, upto: int) -> Utterance | None:
+        upto = min(upto, len(self._windows))
+        audio = np.concatenate(self._windows[:upto]) if upto else np.zeros(0, np.float32)
+        voiced_s = self._voiced * WINDOW_S
+        speech_end = self._start + (self._last_voiced + 1) * WINDOW_S
+        start = self._start
+        self._in_speech = False
+        self._windows, self._probs = [], []
+        self._voiced = 0
+        self._last_voiced = -1
+        if voiced_s < MIN_VOICED_S:
+            return None
+        return Utterance(start=start, end=start + len(audio) / RATE, audio=audio,
+                         speech_end=min(speech_end, start + len(audio) / RATE))
