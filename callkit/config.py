@@ -27,6 +27,9 @@ class Settings:
     stt_model: str = "tiny.en"
     stt_threads: int = 2
     stt_beam_size: int = 1
+    # Context for whisper's decoder: it hears spoken digits as digits far more reliably when
+    # told the domain (measured on the recorded calls: "order seven, eight, …" → 78901).
+    stt_prompt: str = "A customer calls support about an order number, an account number or a bill."
     # Silence that ends a turn, and the longest stretch sent to whisper in one piece.
     endpoint_silence_s: float = 0.6
     max_utterance_s: float = 15.0

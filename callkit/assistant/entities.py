@@ -27,7 +27,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 FRUSTRATION = ("frustrated", "frustrating", "angry", "upset", "annoyed", "ridiculous",
                "unacceptable", "terrible", "fed up", "disappointed")
-COMMITMENT = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to)\s+([^.?!]+)", re.I)
+COMMITMENT = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to)\s+(.+)", re.I)
+CLAUSE_BREAK = re.compile(r"[.?!;]|,\s*(?:and|but|then)\s+")
 
 
 @dataclass(frozen=True)
@@ -74,5 +75,6 @@ def find_mentions(text: str) -> Mentions:
         bare_numbers=tuple(bare), emails=(email,) if email else (), phones=tuple(phones),
         topics=frozenset(t for t, words in TOPICS.items() if _has(lower, words)),
         frustrated=_has(lower, FRUSTRATION),
-        commitments=tuple(m.group(1).strip() for m in COMMITMENT.finditer(text)),
+        commitments=tuple(m.group(1).strip() for clause in CLAUSE_BREAK.split(text)
+                          if (m := COMMITMENT.search(clause))),
     )

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from ..events import Priority, SuggestionKind, TranscriptFinal
 from .entities import Mentions, find_mentions
 from .memory import CallMemory
@@ -159,6 +161,13 @@ class RulesEngine:
             return
         result = await self.tools.call("get_order_status", {"order_id": number})
         order = result.get("order")
+        if order is None and (near := self._near_order(number, memory)):
+            # Speech recognition slips a digit now and then ("788901"); a one-digit miss
+            # of one of this customer's own orders is that order.
+            memory.said.add(f"order:{number}")
+            async for out in self._order(near, memory, explicit=True):
+                yield out
+            return
         if order is None:
             memory.said.add(f"order:{number}")
             if explicit and result.get("error", {}).get("code") == "not_found":
@@ -173,6 +182,12 @@ class RulesEngine:
             async for out in self._identified(order["customer_id"], f"order #{number}", memory):
                 yield out
         yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory))
+
+    @staticmethod
+    def _near_order(number: str, memory: CallMemory) -> str | None:
+        own = [o["order_number"] for o in (memory.context or {}).get("orders", ())]
+        near = [n for n in own if Levenshtein.distance(n, number) <= 1]
+        return near[0] if len(near) == 1 else None
 
     def _order_text(self, order: dict[str, Any], memory: CallMemory) -> str:
         who = first_name(memory.customer) + "'s"

@@ -109,11 +109,11 @@ def _read_run(tokens: list[str], i: int) -> tuple[str, int]:
         elif word in REPEAT and nxt in ZERO_LETTERS:
             digits += "0" * REPEAT[word]
             j += 2
-        # Punctuation whisper puts inside a digit run: "7-8-9-0-1", "78,901", "#78901".
-        elif word == "-" and digits and _starts_number(nxt):
+        # Punctuation inside a digit run: "7-8-9-0-1", "78,901", "#78901".
+        elif word == "-" and digits and (_starts_number(nxt) or nxt in ZERO_LETTERS):
             j += 1
-        elif word == "," and digits and tokens[j - 1].isdigit() and nxt.isdigit():
-            j += 1
+        elif word == "," and digits and (_starts_number(nxt) or nxt in ZERO_LETTERS):
+            j += 1  # digits read out one by one: "seven, eight, nine"
         elif word == "#" and not digits and _starts_number(nxt):
             j += 1
         else:

@@ -130,11 +130,13 @@ def seed(
     """Replace the reference data (not recorded calls) with a fresh deterministic dataset."""
     today = today or dt.date.today()
     data = _generate(seed, today, counts)
+    # Children first, each delete committed on its own: DuckDB checks foreign keys against
+    # the state before the transaction, so one transaction cannot empty parent and child.
+    for table in ("invoice_lines", "invoices", "customer_notes", "tickets", "orders",
+                  "products", "customers", "policies"):
+        con.execute(f"DELETE FROM {table}")
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in ("invoice_lines", "invoices", "customer_notes", "tickets", "orders",
-                      "products", "customers", "policies"):
-            con.execute(f"DELETE FROM {table}")
         for table, rows in data.items():
             _insert(con, table, rows)
         con.execute("COMMIT")

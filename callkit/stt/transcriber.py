@@ -43,6 +43,7 @@ class _LegStream:
         s = stage.settings
         self.endpointer = Endpointer(silence_s=s.endpoint_silence_s,
                                      max_utterance_s=s.max_utterance_s, threshold=s.vad_threshold)
+        self.prompt = s.stt_prompt
         self.jobs: asyncio.Queue[_PartialJob | _FinalJob] = asyncio.Queue()
         self.turn = 0
         self.finalized_turn = -1
@@ -91,7 +92,7 @@ class _LegStream:
         if isinstance(job, _PartialJob):
             if job.turn <= self.finalized_turn:
                 return
-            segments = await recognizer.transcribe_async(job.audio, job.start)
+            segments = await recognizer.transcribe_async(job.audio, job.start, self.prompt)
             text = _join(segments)
             if text and job.turn > self.finalized_turn:
                 self.stage.publish(TranscriptPartial(
@@ -99,7 +100,7 @@ class _LegStream:
                     end=job.start + len(job.audio) / 16000))
             return
         utt = job.utterance
-        segments = await recognizer.transcribe_async(utt.audio, utt.start)
+        segments = await recognizer.transcribe_async(utt.audio, utt.start, self.prompt)
         self.finalized_turn = max(self.finalized_turn, job.turn)
         text = _join(segments)
         if not text:

@@ -72,13 +72,15 @@ class WhisperRecognizer:
     def busy(self) -> bool:
         return self._busy > 0
 
-    def transcribe(self, audio: np.ndarray, offset: float = 0.0) -> list[Recognized]:
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0,
+                   prompt: str | None = None) -> list[Recognized]:
         """Transcribe 16 kHz mono float32 ``audio``; times are shifted by ``offset``."""
         if len(audio) < 1600:  # under 0.1 s: nothing whisper can read
             return []
         segments, _ = self._model.transcribe(
             audio, language="en", beam_size=self.beam_size, word_timestamps=True,
             condition_on_previous_text=False, vad_filter=False, without_timestamps=False,
+            initial_prompt=prompt or None,
         )
         out: list[Recognized] = []
         for seg in segments:  # a lazy generator: decoding happens here, on this thread
@@ -95,11 +97,12 @@ class WhisperRecognizer:
                                   avg_logprob=float(seg.avg_logprob)))
         return out
 
-    async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0) -> list[Recognized]:
+    async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
+                               prompt: str | None = None) -> list[Recognized]:
         loop = asyncio.get_running_loop()
         self._busy += 1
         try:
-            return await loop.run_in_executor(self._pool, self.transcribe, audio, offset)
+            return await loop.run_in_executor(self._pool, self.transcribe, audio, offset, prompt)
         finally:
             self._busy -= 1
 

@@ -1,0 +1,109 @@
+"""The rules engine on the scripted calls' sentences, with the real tools on a seeded DuckDB."""
+
+import json
+
+from callkit.assistant.memory import CallMemory
+from callkit.assistant.rules import ContextUpdate, RulesEngine, Suggestion
+from callkit.assistant.summary import summarize
+from callkit.assistant.tools import ToolRunner
+from callkit.events import TranscriptFinal
+from callkit.recordings import load_recording
+from tests.conftest import SEED_DAY
+
+
+def engine_for(con, calls):
+    async def run(fn, *args):
+        return fn(con, *args)
+
+    return RulesEngine(ToolRunner(run, lambda *c: calls.append(c)), today=SEED_DAY)
+
+
+async def play(con, recording):
+    calls, outputs, memory = [], [], CallMemory()
+    engine = engine_for(con, calls)
+    for i, turn in enumerate(load_recording(recording).turns):
+        final = TranscriptFinal(call_id="c", leg=turn["speaker"], text=turn["text"],
+                                start=float(i), end=i + 0.5)
+        memory.add_turn(final.leg, final.text, final.start)
+        async for out in engine.on_final(final, memory):
+            outputs.append((i, out))
+    return outputs, memory, calls
+
+
+async def test_sarah_call_identifies_her_and_finds_the_order(fixed_con):
+    outputs, memory, calls = await play(fixed_con, "sarah_order")
+    contexts = [o for _, o in outputs if isinstance(o, ContextUpdate)]
+    assert contexts[0].context["customer"]["name"] == "Sarah Johnson"
+    suggestions = [(i, o) for i, o in outputs if isinstance(o, Suggestion)]
+    order_text = next(o.text for _, o in suggestions if o.topic == "order")
+    assert order_text.startswith("I found Sarah's order #78901")
+    assert "shipped yesterday via FedEx" in order_text and "Friday, Nov 27" in order_text
+    refund = next((i, o) for i, o in suggestions if o.topic == "refund")
+    assert refund[0] == 4 and "30 days" in refund[1].text
+    assert [c[0] for c in calls] == ["lookup_customer", "get_order_status", "check_return_policy"]
+    assert memory.commitments == ["email you a return label today"]
+
+
+async def test_john_call_gives_tier_alert_billing_and_frustration(fixed_con):
+    outputs, memory, _ = await play(fixed_con, "john_bill")
+    suggestions = [o for _, o in outputs if isinstance(o, Suggestion)]
+    topics = [o.topic for o in suggestions]
+    assert topics[:4] == ["identity", "tier", "billing", "frustration"]
+    tier = suggestions[1]
+    assert tier.kind == "alert" and "Gold" in tier.text
+    billing = suggestions[2].text
+    assert "$129.99 on Nov 15" in billing
+    assert "$99.00 Premium plan + $30.99 data overage" in billing
+    assert topics.count("billing") == 1  # the second bill question does not repeat it
+    assert memory.commitments[-1] == "call you back tomorrow about a credit"
+
+
+async def test_ambiguous_names_become_candidates_not_a_pick(fixed_con):
+    from callkit.assistant.tools import call_tool
+    # Find a first+last name pair shared by 2+ customers, or two very close names.
+    memory, calls = CallMemory(), []
+    engine = engine_for(fixed_con, calls)
+    final = TranscriptFinal(call_id="c", leg="customer", text="Hi, this is Sara Jon.",
+                            start=0, end=1)
+    memory.add_turn("customer", final.text, 0)
+    outs = [o async for o in engine.on_final(final, memory)]
+    matches = call_tool(fixed_con, "lookup_customer", {"query": "Sara Jon"})["matches"]
+    assert len(matches) > 1
+    assert memory.customer is None
+    update = next(o for o in outs if isinstance(o, ContextUpdate))
+    assert update.context is None and len(update.candidates) == len(matches)
+    info = next(o for o in outs if isinstance(o, Suggestion))
+    assert info.kind == "info" and "account number" in info.text
+
+
+async def test_an_unknown_order_asks_to_confirm_the_number(fixed_con):
+    memory, calls = CallMemory(), []
+    engine = engine_for(fixed_con, calls)
+    final = TranscriptFinal(call_id="c", leg="customer", text="My order number is 11111.",
+                            start=0, end=1)
+    memory.add_turn("customer", final.text, 0)
+    outs = [o async for o in engine.on_final(final, memory)]
+    assert [o.topic for o in outs] == ["order"]
+    assert "No order #11111" in outs[0].text
+    assert json.loads(json.dumps(calls[0][2]))["error"]["code"] == "not_found"
+
+
+async def test_summary_from_memory(fixed_con):
+    _, memory, _ = await play(fixed_con, "john_bill")
+    summary = summarize(memory)
+    assert summary.text.startswith("John Doe (account #12345, gold). Called about a bill")
+    assert summary.action_items[-1] == "Call the customer back tomorrow about a credit"
+    assert "Explained the $129.99 bill" in summary.resolution
+    assert summary.sentiment in ("positive", "neutral", "negative")
+
+
+async def test_a_misheard_digit_of_the_callers_own_order_finds_it(fixed_con):
+    memory, calls = CallMemory(), []
+    engine = engine_for(fixed_con, calls)
+    outs = []
+    for text in ["Hi, I'm Sarah Johnson.", "It's about order 788901."]:
+        final = TranscriptFinal(call_id="c", leg="customer", text=text, start=0, end=1)
+        memory.add_turn("customer", text, 0)
+        outs += [o async for o in engine.on_final(final, memory)]
+    order = [o for o in outs if isinstance(o, Suggestion) and o.topic == "order"]
+    assert len(order) == 1 and "#78901" in order[0].text
