@@ -113,8 +113,7 @@ class CallCenter:
         self.settings = settings or Settings.from_env()
         self.db = db or Database(self.settings.db_path)
         self._owns_db = db is None
-        self.recognizer = recognizer or shared_recognizer(
-            self.settings.stt_model, self.settings.stt_threads, self.settings.stt_beam_size)
+        self.recognizer = recognizer or shared_recognizer(self.settings)
         self.calls: dict[str, Call] = {}
 
     def new_call(self, *, title: str = "") -> Call:

@@ -84,6 +84,76 @@ def _stored_counts(con, call_id: str) -> dict[str, int]:
     return {what: con.execute(sql, [call_id]).fetchone()[0] for what, sql in queries.items()}
 
 
+def default_speech_dir() -> Path:
+    """../shared/data/speech beside the project (or beside the current folder)."""
+    here = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
+    cwd = Path.cwd().parent / "shared" / "data" / "speech"
+    return next((p for p in (cwd, here) if p.is_dir()), cwd)
+
+
+def default_calls_dir() -> Path:
+    here = Path(__file__).resolve().parents[2] / "shared" / "data" / "calls"
+    cwd = Path.cwd().parent / "shared" / "data" / "calls"
+    return next((p for p in (cwd, here) if p.is_dir()), cwd)
+
+
+def _stt_settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if args.model:
+        settings = settings.replace(stt_model=args.model)
+    if args.beam_size:
+        settings = settings.replace(stt_beam_size=args.beam_size)
+    settings.validate()
+    return settings
+
+
+def cmd_eval_stt(args: argparse.Namespace) -> int:
+    from .bench.report import print_table, write_json
+    from .bench.stt_eval import run_eval
+
+    settings = _stt_settings(args)
+    folder = Path(args.dir) if args.dir else default_speech_dir()
+    result = run_eval(folder, settings, args.speed, progress=not args.quiet)
+    print_table(result["files"], ["name", "duration_s", "words", "wer", "substitutions",
+                                  "deletions", "insertions", "partials", "finals"],
+                title=f"STT through the streaming path · model {settings.stt_model} · {folder}")
+    print()
+    summary = result["summary"]
+    print_table([summary], [k for k in summary if not k.endswith("_n")], title="Total")
+    if args.json:
+        write_json(args.json, summary, files=result["files"], settings=result["settings"])
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def cmd_bench_stt(args: argparse.Namespace) -> int:
+    from .bench.report import print_table, write_json
+    from .bench.stt_bench import run_bench, summary_of
+
+    settings = _stt_settings(args)
+    folder = Path(args.dir) if args.dir else default_calls_dir()
+    levels = sorted({int(n) for n in args.streams.split(",")})
+    if not levels or min(levels) < 1:
+        raise ValueError("--streams takes positive whole numbers, e.g. 1,8")
+    print(f"bench stt · model {settings.stt_model} · {args.seconds:g} s of audio per stream "
+          f"at real time · {folder}", flush=True)
+    rows = run_bench(folder, settings, levels, args.seconds)
+    print_table(rows, ["streams", "audio_s", "wall_s", "finals", "partials_per_final",
+                       "speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
+                       "speech_start_to_first_partial_p50_s", "rtf"])
+    if args.json:
+        write_json(args.json, summary_of(rows), levels=rows,
+                   settings={"model": settings.stt_model, "seconds": args.seconds})
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _add_stt_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="speech model (tiny.en, base, or a folder)")
+    p.add_argument("--beam-size", type=int, help="whisper beam size")
+    p.add_argument("--json", help="also write the figures to this JSON file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="callkit", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
@@ -101,6 +171,25 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     seed.add_argument("--today", help="anchor date YYYY-MM-DD (default: today)")
     seed.set_defaults(func=cmd_seed)
+
+    evaluate = sub.add_parser("eval", help="measure quality").add_subparsers(
+        dest="what", required=True)
+    stt = evaluate.add_parser("stt", help="word error rate through the streaming STT path")
+    stt.add_argument("dir", nargs="?", help="audio files with same-named .txt references "
+                     "(default ../shared/data/speech)")
+    stt.add_argument("--speed", type=float, default=1.0, help="streaming pace (1 = real time)")
+    stt.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_stt_options(stt)
+    stt.set_defaults(func=cmd_eval_stt)
+
+    bench = sub.add_parser("bench", help="measure speed and memory").add_subparsers(
+        dest="what", required=True)
+    bstt = bench.add_parser("stt", help="STT latency and real-time factor, 1 and N streams")
+    bstt.add_argument("dir", nargs="?", help="folder of .wav legs (default ../shared/data/calls)")
+    bstt.add_argument("--streams", default="1,8", help="concurrency levels (default 1,8)")
+    bstt.add_argument("--seconds", type=float, default=60.0, help="audio per stream")
+    _add_stt_options(bstt)
+    bstt.set_defaults(func=cmd_bench_stt)
     return parser
 
 

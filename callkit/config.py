@@ -17,6 +17,10 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("callkit")) / "callkit.duckdb"
 
 
+def default_model_cache() -> Path:
+    return Path(platformdirs.user_cache_dir("callkit")) / "models"
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = field(default_factory=default_db_path)
@@ -25,6 +29,9 @@ class Settings:
     # "loopback": only 127.0.0.1, for recorded-call replay, tests and benchmarks.
     ice: str = "default"
     stt_model: str = "tiny.en"
+    stt_language: str = "en"
+    # Where a model assembled from several packages (``base``) is kept once joined.
+    model_cache_dir: Path = field(default_factory=default_model_cache)
     stt_threads: int = 2
     stt_beam_size: int = 1
     # Context for whisper's decoder: it hears spoken digits as digits far more reliably when

@@ -67,14 +67,32 @@ class AudioLevel(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class SpeechStarted(Event):
+    """The VAD heard a turn begin at ``t``; ``turn`` numbers a leg's turns from 1."""
+
     leg: Leg
+    turn: int
     t: float
 
 
 @dataclass(frozen=True, kw_only=True)
 class SpeechEnded(Event):
     leg: Leg
+    turn: int
     t: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyMark(Event):
+    """A moment in the life of one turn, for latency figures.
+
+    ``name`` is one of speech_start, speech_end (the audio in which the speaker started or
+    stopped reached the kernel), first_partial, final, first_token, suggestion_done; ``wall``
+    is when it happened.
+    """
+
+    leg: Leg
+    turn: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,7 @@ class TranscriptPartial(Event):
     text: str
     start: float
     end: float
+    turn: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +120,7 @@ class TranscriptFinal(Event):
     text: str
     start: float
     end: float
+    turn: int = 0
     words: tuple[Word, ...] = ()
     confidence: float = 0.0
 

@@ -50,11 +50,14 @@ class Endpointer:
         self._voiced = 0
         self._last_voiced = -1  # index into _windows
         self._in_speech = False
+        self._announced = False
+        self._onset = 0.0
         self._buffer = np.zeros(0, dtype=np.float32)
 
     @property
-    def in_speech(self) -> bool:
-        return self._in_speech
+    def speaking(self) -> bool:
+        """A turn has been announced (SpeechStart) and has not ended yet."""
+        return self._in_speech and self._announced
 
     def current_audio(self) -> tuple[float, np.ndarray]:
         """Start time and audio of the turn in progress (empty when idle)."""
@@ -80,7 +83,7 @@ class Endpointer:
         """End the turn in progress (the leg has ended)."""
         if not self._in_speech:
             return []
-        utterance = self._finish(len(self._windows))
+        utterance = self._finish(self._last_voiced + 1 + int(TAIL_S / WINDOW_S))
         return [utterance] if utterance else []
 
     def _step(self, window: np.ndarray, prob: float) -> list[SpeechStart | Utterance]:
@@ -91,26 +94,37 @@ class Endpointer:
             if prob < self.threshold:
                 return []
             self._in_speech = True
+            self._announced = False
+            self._onset = self._t
             self._windows = list(self._history)
             self._probs = [0.0] * (len(self._windows) - 1) + [prob]
             self._start = self._t + WINDOW_S - len(self._windows) * WINDOW_S
             self._voiced = 1
             self._last_voiced = len(self._windows) - 1
             self._history.clear()
-            return [SpeechStart(t=self._t)]
+            return self._announce()
 
         self._windows.append(window)
         self._probs.append(prob)
+        out: list[SpeechStart | Utterance] = []
         if prob >= self.off_threshold:
             self._voiced += 1
             self._last_voiced = len(self._windows) - 1
+            out = self._announce()
         silent_s = (len(self._windows) - 1 - self._last_voiced) * WINDOW_S
         if silent_s >= self.silence_s:
             utterance = self._finish(self._last_voiced + 1 + int(TAIL_S / WINDOW_S))
             return [utterance] if utterance else []
         if len(self._windows) * WINDOW_S >= self.max_utterance_s:
             return self._split()
-        return []
+        return out
+
+    def _announce(self) -> list[SpeechStart | Utterance]:
+        """A turn is announced once it has enough voiced audio not to be a click."""
+        if self._announced or self._voiced * WINDOW_S < MIN_VOICED_S:
+            return []
+        self._announced = True
+        return [SpeechStart(t=self._onset)]
 
     def _split(self) -> list[SpeechStart | Utterance]:
         """Cut a long turn at the quietest window of its last third; the rest goes on."""
@@ -122,12 +136,13 @@ class Endpointer:
         utterance = self._finish(cut)
         self._in_speech = True
         self._windows, self._probs = rest_windows, rest_probs
-        self._start = rest_start
+        self._start = self._onset = rest_start
         voiced = [i for i, p in enumerate(rest_probs) if p >= self.off_threshold]
         self._voiced = len(voiced)
         self._last_voiced = voiced[-1] if voiced else 0
+        self._announced = False
         out: list[SpeechStart | Utterance] = [utterance] if utterance else []
-        return out + [SpeechStart(t=rest_start)]
+        return out + self._announce()
 
     def _finish(self, upto: int) -> Utterance | None:
         upto = min(upto, len(self._windows))

@@ -1,26 +1,39 @@
-"""The speech-to-text stage: AudioChunk in; SpeechStarted/Ended, partials and finals out.
+"""The speech-to-text stage: AudioChunk in; speech marks, partials and finals out.
 
-Each leg has its own endpointer and its own worker task, so one speaker's transcription
-never reorders another's. Finals are always queued; a partial is only queued when the leg's
-worker and the shared recognizer are idle, so a backlog thins partials first.
+Each leg has its own endpointer and its own worker task, so one speaker's transcription never
+reorders another's. Finals are always queued; a partial is only queued when the leg's worker
+and the shared recognizer are idle, so a backlog thins partials first and never drops a final.
+
+Partials re-decode only what is not yet committed: when a partial decode returns several
+segments, the ones that ended well before the newest audio are committed (their text and word
+times are kept) and later decodes start after them, so a partial's cost does not grow with
+the length of the turn. The final decodes the uncommitted rest of the turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import Settings
-from ..events import (AudioChunk, Event, Leg, LegEnded, SpeechEnded, SpeechStarted,
-                      TranscriptFinal, TranscriptPartial)
-from .endpointing import Endpointer, SpeechStart, Utterance
+from ..events import (AudioChunk, Event, LatencyMark, Leg, LegEnded, SpeechEnded,
+                      SpeechStarted, TranscriptFinal, TranscriptPartial, Word)
+from .guards import clean_words, join_words
+from .endpointing import RATE, Endpointer, SpeechStart, Utterance
+from .vad import StreamingVad
 from .whisper import Recognized, WhisperRecognizer
 
 log = logging.getLogger(__name__)
+
+COMMIT_MARGIN_S = 1.0   # a segment ending this long before the newest audio is settled
+ARRIVALS_KEPT_S = 60.0  # how far back audio times can be mapped to arrival times
 
 
 @dataclass(frozen=True)
@@ -36,39 +49,82 @@ class _FinalJob:
     utterance: Utterance
 
 
+class _Turn:
+    """What has been committed of the turn being decoded."""
+
+    def __init__(self, number: int, start: float):
+        self.number = number
+        self.committed: list[Recognized] = []
+        self.committed_until = start
+        self.partial_sent = False
+
+    def commit(self, segments: list[Recognized], audio_end: float) -> list[Recognized]:
+        """Keep settled segments; return the ones still open."""
+        settled = [s for s in segments[:-1] if s.end <= audio_end - COMMIT_MARGIN_S]
+        if settled:
+            self.committed += settled
+            self.committed_until = settled[-1].end
+        return segments[len(settled):]
+
+    def text(self, rest: list[Recognized]) -> str:
+        return " ".join(s.text for s in self.committed + rest).strip()
+
+
 class _LegStream:
     def __init__(self, stage: "Transcriber", leg: Leg):
         self.stage = stage
         self.leg = leg
         s = stage.settings
         self.endpointer = Endpointer(silence_s=s.endpoint_silence_s,
-                                     max_utterance_s=s.max_utterance_s, threshold=s.vad_threshold)
-        self.prompt = s.stt_prompt
+                                     max_utterance_s=s.max_utterance_s, threshold=s.vad_threshold,
+                                     vad=stage.make_vad())
         self.jobs: asyncio.Queue[_PartialJob | _FinalJob] = asyncio.Queue()
-        self.turn = 0
-        self.finalized_turn = -1
+        self.turn_number = 0
+        self.decoding: _Turn | None = None
         self.next_partial_t = 0.0
+        self._arrival_t: deque[float] = deque()
+        self._arrival_wall: deque[float] = deque()
         self.task = asyncio.create_task(self._work(), name=f"stt:{stage.call_id}:{leg}")
 
+    def _publish(self, event: Event) -> None:
+        self.stage.publish(event)
+
+    def _mark(self, name: str, turn: int, wall: float | None = None) -> None:
+        self._publish(LatencyMark(call_id=self.stage.call_id, leg=self.leg, turn=turn, name=name,
+                                  wall=time.time() if wall is None else wall))
+
+    def _arrived(self, t: float) -> float:
+        """When the audio at call time ``t`` reached the kernel."""
+        i = bisect.bisect_left(self._arrival_t, t)
+        return self._arrival_wall[min(i, len(self._arrival_wall) - 1)]
+
     def feed(self, chunk: AudioChunk) -> None:
+        end_t = chunk.t + len(chunk.samples) / RATE
+        self._arrival_t.append(end_t)
+        self._arrival_wall.append(chunk.wall)
+        while self._arrival_t and self._arrival_t[0] < end_t - ARRIVALS_KEPT_S:
+            self._arrival_t.popleft()
+            self._arrival_wall.popleft()
         for item in self.endpointer.feed(chunk.samples, chunk.t):
             if isinstance(item, SpeechStart):
-                self.turn += 1
+                self.turn_number += 1
                 self.next_partial_t = item.t + self.stage.settings.partial_interval_s
-                self.stage.publish(SpeechStarted(call_id=self.stage.call_id, leg=self.leg, t=item.t))
+                self._publish(SpeechStarted(call_id=self.stage.call_id, leg=self.leg,
+                                            turn=self.turn_number, t=item.t))
+                self._mark("speech_start", self.turn_number, self._arrived(item.t))
             else:
                 self._final(item)
-        end_t = chunk.t + len(chunk.samples) / 16000
-        if (self.endpointer.in_speech and end_t >= self.next_partial_t
+        if (self.endpointer.speaking and end_t >= self.next_partial_t
                 and self.jobs.empty() and not self.stage.recognizer.busy):
             start, audio = self.endpointer.current_audio()
-            self.jobs.put_nowait(_PartialJob(self.turn, start, audio))
+            self.jobs.put_nowait(_PartialJob(self.turn_number, start, audio))
             self.next_partial_t = end_t + self.stage.settings.partial_interval_s
 
     def _final(self, utterance: Utterance) -> None:
-        self.stage.publish(SpeechEnded(call_id=self.stage.call_id, leg=self.leg,
-                                       t=utterance.speech_end))
-        self.jobs.put_nowait(_FinalJob(self.turn, utterance))
+        self._publish(SpeechEnded(call_id=self.stage.call_id, leg=self.leg,
+                                  turn=self.turn_number, t=utterance.speech_end))
+        self._mark("speech_end", self.turn_number, self._arrived(utterance.speech_end))
+        self.jobs.put_nowait(_FinalJob(self.turn_number, utterance))
 
     async def flush(self) -> None:
         for utterance in self.endpointer.flush():
@@ -87,42 +143,72 @@ class _LegStream:
             finally:
                 self.jobs.task_done()
 
+    def _turn(self, number: int, start: float) -> _Turn:
+        if self.decoding is None or self.decoding.number != number:
+            self.decoding = _Turn(number, start)
+        return self.decoding
+
+    async def _decode(self, turn: _Turn, start: float, audio: np.ndarray) -> list[Recognized]:
+        skip = max(0, round((turn.committed_until - start) * RATE))
+        return await self.stage.recognizer.transcribe_async(
+            audio[skip:], start + skip / RATE, self.stage.settings.stt_prompt)
+
     async def _run(self, job: _PartialJob | _FinalJob) -> None:
-        recognizer = self.stage.recognizer
         if isinstance(job, _PartialJob):
-            if job.turn <= self.finalized_turn:
-                return
-            segments = await recognizer.transcribe_async(job.audio, job.start, self.prompt)
-            text = _join(segments)
-            if text and job.turn > self.finalized_turn:
-                self.stage.publish(TranscriptPartial(
-                    call_id=self.stage.call_id, leg=self.leg, text=text, start=job.start,
-                    end=job.start + len(job.audio) / 16000))
+            turn = self._turn(job.turn, job.start)
+            segments = await self._decode(turn, job.start, job.audio)
+            rest = turn.commit(segments, job.start + len(job.audio) / RATE)
+            text = turn.text(rest)
+            if text:
+                self._publish(TranscriptPartial(
+                    call_id=self.stage.call_id, leg=self.leg, turn=job.turn, text=text,
+                    start=job.start, end=job.start + len(job.audio) / RATE))
+                if not turn.partial_sent:
+                    turn.partial_sent = True
+                    self._mark("first_partial", job.turn)
             return
         utt = job.utterance
-        segments = await recognizer.transcribe_async(utt.audio, utt.start, self.prompt)
-        self.finalized_turn = max(self.finalized_turn, job.turn)
-        text = _join(segments)
+        turn = self._turn(job.turn, utt.start)
+        rest = _within_speech(await self._decode(turn, utt.start, utt.audio), utt.speech_end)
+        segments = turn.committed + rest
+        self.decoding = None
+        text = turn.text(rest)
         if not text:
             return
         words = tuple(w for seg in segments for w in seg.words)
-        confidence = float(np.mean([w.probability for w in words])) if words else 0.0
-        self.stage.publish(TranscriptFinal(
-            call_id=self.stage.call_id, leg=self.leg, text=text,
-            start=words[0].start if words else utt.start,
-            end=words[-1].end if words else utt.end,
-            words=words, confidence=round(confidence, 3)))
+        self._publish(_final_event(self.stage.call_id, self.leg, job.turn, text, words, utt))
+        self._mark("final", job.turn)
 
 
-def _join(segments: list[Recognized]) -> str:
-    return " ".join(s.text for s in segments).strip()
+def _within_speech(segments: list[Recognized], speech_end: float) -> list[Recognized]:
+    """Drop words placed after the VAD heard the speaker stop (see guards.clean_words)."""
+    kept = []
+    for seg in segments:
+        words = clean_words(seg.words, speech_end)
+        if words == seg.words:
+            kept.append(seg)
+        elif words:
+            kept.append(Recognized(text=join_words(words), start=seg.start,
+                                   end=words[-1].end, words=words, avg_logprob=seg.avg_logprob))
+    return kept
+
+
+def _final_event(call_id: str, leg: Leg, turn: int, text: str, words: tuple[Word, ...],
+                 utt: Utterance) -> TranscriptFinal:
+    confidence = float(np.mean([w.probability for w in words])) if words else 0.0
+    return TranscriptFinal(
+        call_id=call_id, leg=leg, turn=turn, text=text,
+        start=words[0].start if words else utt.start, end=words[-1].end if words else utt.end,
+        words=words, confidence=round(confidence, 3))
 
 
 class Transcriber:
     """One per call. Owns a stream (endpointer + worker task) per leg."""
 
     def __init__(self, call_id: str, settings: Settings, recognizer: WhisperRecognizer,
-                 publish: Callable[[Event], None]):
+                 publish: Callable[[Event], None],
+                 make_vad: Callable[[], Callable[[np.ndarray], list[float]]] = StreamingVad):
+        self.make_vad = make_vad
         self.call_id = call_id
         self.settings = settings
         self.recognizer = recognizer

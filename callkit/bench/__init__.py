@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks behind ``callkit eval …`` and ``callkit bench …``."""

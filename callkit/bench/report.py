@@ -1,0 +1,57 @@
+"""Printing figures as a table and saving them as JSON (DESIGN.md's format)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str], out: TextIO | None = None,
+                title: str = "") -> None:
+    out = out or sys.stdout
+    cells = [[_fmt(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    if title:
+        print(title, file=out)
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for r in cells:
+        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(r, widths)),
+              file=out)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def write_json(path: str | Path, summary: dict[str, float], **details: Any) -> None:
+    """Write ``{"summary": {...flat numbers...}, "machine": {...}, **details}``."""
+    flat = {k: v for k, v in summary.items() if isinstance(v, (int, float)) and v is not None}
+    doc = {"summary": flat,
+           "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                       "cpus": _cpus(), "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+           **details}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

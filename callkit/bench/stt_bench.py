@@ -1,0 +1,82 @@
+"""``callkit bench stt``: latency and real-time factor with 1 and N concurrent streams.
+
+Each stream is one leg of a real recorded support call (../shared/data/calls), paced at real
+time through its own STT stage; all streams share the process's one whisper model, as the
+calls of a CallCenter do. Both concurrency levels run in the same invocation so they can be
+compared on the same machine state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..metrics import LatencyTracker
+from ..rtc.sources import read_audio
+from ..stt.whisper import WhisperRecognizer
+from .stt_eval import stream_through_stt
+
+
+def load_streams(folder: Path, seconds: float) -> list[tuple[str, np.ndarray]]:
+    files = sorted(folder.glob("*.wav"))
+    if not files:
+        raise FileNotFoundError(f"no .wav files in {folder}")
+    out = []
+    for path in files:
+        samples = read_audio(path, 16000).astype(np.float32) / 32768.0
+        out.append((path.name, samples[: int(seconds * 16000)]))
+    return out
+
+
+async def run_level(streams: list[tuple[str, np.ndarray]], n: int, settings: Settings,
+                    recognizer: WhisperRecognizer) -> dict:
+    tracker = LatencyTracker()
+    compute0 = recognizer.compute_s
+    started = time.perf_counter()
+    picked = [streams[i % len(streams)] for i in range(n)]
+    results = await asyncio.gather(*(
+        stream_through_stt(samples, settings, recognizer, tracker, 1.0, call_id=f"bench-{n}-{i}")
+        for i, (_, samples) in enumerate(picked)))
+    audio_s = sum(len(s) for _, s in picked) / 16000
+    finals = sum(len(r.finals) for r in results)
+    partials = sum(len(r.partials) for r in results)
+    return {"streams": n, "audio_s": round(audio_s, 1),
+            "wall_s": round(time.perf_counter() - started, 1), "finals": finals,
+            "partials_per_final": round(partials / finals, 2) if finals else 0.0,
+            "rtf": round((recognizer.compute_s - compute0) / audio_s, 4),
+            **tracker.summary()}
+
+
+async def bench(folder: Path, settings: Settings, recognizer: WhisperRecognizer,
+                levels: list[int], seconds: float) -> list[dict]:
+    streams = load_streams(folder, seconds)
+    return [await run_level(streams, n, settings, recognizer) for n in levels]
+
+
+def run_bench(folder: Path, settings: Settings, levels: list[int], seconds: float) -> list[dict]:
+    from ..stt.whisper import shared_recognizer
+
+    return asyncio.run(bench(folder, settings, shared_recognizer(settings), levels, seconds))
+
+
+def summary_of(rows: list[dict]) -> dict[str, float]:
+    """Flat figures: the 1-stream row under DESIGN.md's names, others as
+    ``<what>_<n>streams_<stat>_<unit>`` (e.g. ``speech_end_to_final_8streams_p95_s``)."""
+    keys = ("speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
+            "speech_start_to_first_partial_p50_s", "speech_start_to_first_partial_p95_s", "rtf")
+    out: dict[str, float] = {}
+    for row in rows:
+        for key in keys:
+            if key in row:
+                out[key if row["streams"] == 1 else with_streams(key, row["streams"])] = row[key]
+    return out
+
+
+def with_streams(key: str, n: int) -> str:
+    match = re.fullmatch(r"(.+?)(_p\d+_s)?", key)
+    return f"{match.group(1)}_{n}streams{match.group(2) or ''}"

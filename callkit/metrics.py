@@ -1,0 +1,49 @@
+"""Latency figures from the LatencyMark events of one or many calls."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .events import Event, LatencyMark
+
+# (figure name, from mark, to mark) — names follow DESIGN.md's figure keys.
+SPANS = (
+    ("speech_end_to_final", "speech_end", "final"),
+    ("speech_start_to_first_partial", "speech_start", "first_partial"),
+    ("final_to_first_token", "final", "first_token"),
+    ("speech_end_to_first_token", "speech_end", "first_token"),
+    ("final_to_suggestion_done", "final", "suggestion_done"),
+)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+class LatencyTracker:
+    """A bus subscriber: collects marks per (call, leg, turn) and reports spans."""
+
+    def __init__(self) -> None:
+        self._marks: dict[tuple[str, str, int], dict[str, float]] = defaultdict(dict)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, LatencyMark):
+            # The first time a mark is reached counts (e.g. the first of several tokens).
+            self._marks[(event.call_id, event.leg, event.turn)].setdefault(event.name, event.wall)
+
+    def spans(self, name: str) -> list[float]:
+        _, start, end = next(s for s in SPANS if s[0] == name)
+        return [m[end] - m[start] for m in self._marks.values() if start in m and end in m]
+
+    def summary(self) -> dict[str, float]:
+        """p50 and p95 of every span that has data, as ``<span>_p50_s`` / ``_p95_s``."""
+        out: dict[str, float] = {}
+        for name, _, _ in SPANS:
+            values = self.spans(name)
+            if values:
+                out[f"{name}_p50_s"] = round(percentile(values, 50), 3)
+                out[f"{name}_p95_s"] = round(percentile(values, 95), 3)
+                out[f"{name}_n"] = len(values)
+        return out

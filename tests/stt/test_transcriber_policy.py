@@ -1,0 +1,101 @@
+"""The transcription stage's commit and backlog policy, with a scripted VAD and a fake
+recognizer whose 'words' are the seconds of audio they cover."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from callkit.bus import Bus
+from callkit.bench.feed import feed_leg
+from callkit.config import Settings
+from callkit.events import LatencyMark, TranscriptFinal, TranscriptPartial, Word
+from callkit.stt.transcriber import Transcriber
+from callkit.stt.whisper import Recognized
+from tests.stt.test_endpointing_synthetic import ScriptedVad, pattern
+
+
+class ClockRecognizer:
+    """Says 'sN' for every second N of audio it hears, in 2-second segments."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.busy = False
+        self.decoded: list[tuple[float, float]] = []
+
+    async def transcribe_async(self, audio, offset=0.0, prompt=None):
+        self.busy = True
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.busy = False
+        end = offset + len(audio) / 16000
+        self.decoded.append((offset, end))
+        segments = []
+        first = int(np.ceil(offset - 1e-9))
+        for seg_start in range(first, int(end), 2):
+            words = tuple(Word(f"s{t}", float(t), t + 0.5, 0.9)
+                          for t in range(seg_start, min(seg_start + 2, int(end))))
+            if words:
+                segments.append(Recognized(" ".join(w.text for w in words), words[0].start,
+                                           words[-1].end, words, -0.2))
+        return segments
+
+
+async def run(probs, recognizer, speed=8.0, **settings):
+    bus = Bus()
+    events = []
+    stt = Transcriber("c", Settings(**settings), recognizer, bus.publish,
+                      make_vad=lambda: ScriptedVad(probs))
+    bus.subscribe(stt.handle)
+    bus.subscribe(events.append, TranscriptFinal, TranscriptPartial, LatencyMark)
+    samples = np.zeros(len(probs) * 512, dtype=np.float32)
+    await feed_leg(bus.publish, "c", "customer", samples, speed)
+    await bus.drain()
+    await stt.close()
+    await bus.close()
+    return events
+
+
+async def test_partials_stop_redecoding_committed_audio():
+    probs = pattern((0.5, 0.0), (14.0, 0.9), (1.0, 0.0))
+    rec = ClockRecognizer()
+    events = await run(probs, rec, partial_interval_s=0.5, max_utterance_s=30)
+    partial_spans = [end - start for start, end in rec.decoded[:-1]]
+    assert len(partial_spans) > 10
+    # Without commits the last partial would decode ~14 s; with them it stays short.
+    assert max(partial_spans[5:]) < 4.5
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert len(finals) == 1
+    words = finals[0].text.split()
+    # Every second of the turn exactly once, in order: nothing lost or repeated at commits.
+    assert words == [f"s{i}" for i in range(1, len(words) + 1)]
+    assert len(words) >= 13
+
+
+async def test_partials_precede_their_final_and_finals_never_repeat():
+    probs = pattern((0.5, 0.0), (3.0, 0.9), (1.0, 0.0), (3.0, 0.9), (1.0, 0.0))
+    events = await run(probs, ClockRecognizer(), partial_interval_s=0.5)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert [f.turn for f in finals] == [1, 2]
+    for f in finals:
+        kinds = [type(e) for e in events if getattr(e, "turn", None) == f.turn
+                 and isinstance(e, (TranscriptFinal, TranscriptPartial))]
+        assert kinds[-1] is TranscriptFinal and TranscriptPartial in kinds
+    texts = [f.text for f in finals]
+    assert len(set(texts)) == len(texts)
+    names = [(e.turn, e.name) for e in events if isinstance(e, LatencyMark)]
+    for turn in (1, 2):
+        order = [n for t, n in names if t == turn]
+        assert order.index("speech_start") < order.index("first_partial") < order.index("final")
+        assert order.index("speech_end") < order.index("final")
+
+
+async def test_a_backlog_thins_partials_but_keeps_every_final():
+    probs = pattern(*[(s, p) for _ in range(6) for s, p in ((2.0, 0.9), (0.8, 0.0))])
+    slow = ClockRecognizer(delay=0.4)  # slower than the audio arrives at this speed
+    events = await run(probs, slow, speed=6.0, partial_interval_s=0.5)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    partials = [e for e in events if isinstance(e, TranscriptPartial)]
+    assert [f.turn for f in finals] == [1, 2, 3, 4, 5, 6]
+    assert len(partials) < 6
