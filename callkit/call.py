@@ -11,8 +11,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .config import Settings
-from .events import AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegEnded, \
-    TranscriptFinal
+from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegEnded,
+                     SuggestionFeedback, TranscriptFinal)
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import LegCapture
 from .rtc.peer import connect_loopback
@@ -39,7 +39,8 @@ class Call:
         self.assistant = Assistant(self.call_id, center.settings, center.db.run,
                                    self.bus.publish)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
-        self.bus.subscribe(self.assistant.handle, TranscriptFinal, CallEnded, name="assistant")
+        self.bus.subscribe(self.assistant.handle, TranscriptFinal, SuggestionFeedback, CallEnded,
+                           name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
 
     def subscribe(self, handler: Handler, *kinds: type[Event], name: str | None = None) -> None:
@@ -74,6 +75,13 @@ class Call:
             self.attach(leg, await receiver.track())
         await asyncio.gather(*(t.finished.wait() for t in tracks.values()))
         await asyncio.gather(*(c.wait_idle() for c in self._captures.values()))
+
+    def feedback(self, suggestion_id: str, action: str) -> None:
+        """The agent used or dismissed a suggestion."""
+        if action not in ("used", "dismissed"):
+            raise ValueError("action must be 'used' or 'dismissed'")
+        self.bus.publish(SuggestionFeedback(call_id=self.call_id, suggestion_id=suggestion_id,
+                                            action=action))
 
     @property
     def duration_s(self) -> float:

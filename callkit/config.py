@@ -41,10 +41,22 @@ class Settings:
     endpoint_silence_s: float = 0.6
     max_utterance_s: float = 15.0
     vad_threshold: float = 0.5
-    partial_interval_s: float = 1.0
+    partial_interval_s: float = 0.7
     # Pace of the rules engine's word-by-word stream, so a UI can animate it.
     token_delay_s: float = 0.02
     replay_speed: float = 1.0
+    # The assistant: "rules" (offline, default) or "openai" (any OpenAI-compatible endpoint).
+    assistant_engine: str = "rules"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: str = ""
+    openai_timeout_s: float = 8.0
+    # Suggestion policy: what reaches the agent.
+    suggestion_min_gap_s: float = 1.5      # debounce between two tips (alerts/info exempt)
+    suggestion_cooldown_s: float = 45.0    # the same topic again only after this long
+    suggestion_similarity: float = 85.0    # 0-100: this close to one already shown = duplicate
+    suggestion_min_confidence: float = 0.5
+    suggestions_per_minute: int = 6        # high-priority alerts are never capped
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -63,9 +75,15 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        if self.assistant_engine not in ("rules", "openai"):
+            raise ValueError("CALLKIT_ASSISTANT_ENGINE must be 'rules' or 'openai'")
+        if self.suggestions_per_minute < 1 or not 0 <= self.suggestion_similarity <= 100:
+            raise ValueError("CALLKIT_SUGGESTIONS_PER_MINUTE must be >= 1 and "
+                             "CALLKIT_SUGGESTION_SIMILARITY within 0-100")
         if self.ice not in ("default", "loopback"):
             raise ValueError(f"CALLKIT_ICE must be 'default' or 'loopback', not {self.ice!r}")
-        for name in ("endpoint_silence_s", "max_utterance_s", "partial_interval_s", "replay_speed"):
+        for name in ("endpoint_silence_s", "max_utterance_s", "partial_interval_s", "replay_speed",
+                     "openai_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"CALLKIT_{name.upper()} must be positive")
         if not 0 < self.vad_threshold < 1:

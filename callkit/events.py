@@ -169,6 +169,25 @@ class SuggestionDone(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SuggestionFeedback(Event):
+    """The agent used or dismissed a suggestion (from a UI's buttons)."""
+
+    suggestion_id: str
+    action: Literal["used", "dismissed"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sentiment(Event):
+    """Sentiment of one final (VADER compound, -1..1) and the customer's running trend."""
+
+    leg: Leg
+    turn: int
+    score: float
+    label: str
+    trend: float  # mean of the customer's last few turns
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallSummary(Event):
     reason: str
     resolution: str
@@ -176,3 +195,6 @@ class CallSummary(Event):
     sentiment: str
     text: str
     customer_id: int | None = None
+    topics: tuple[str, ...] = ()
+    open_questions: tuple[str, ...] = ()
+    written_by: str = "rules"

@@ -56,6 +56,16 @@ class CallMemory:
     def customer_sentiments(self) -> list[float]:
         return [t.sentiment for t in self.turns if t.leg == "customer"]
 
+    def open_questions(self) -> list[str]:
+        """Customer questions no agent turn has followed yet."""
+        open_: list[str] = []
+        for turn in self.turns:
+            if turn.leg == "agent":
+                open_.clear()
+            elif turn.text.rstrip().endswith("?"):
+                open_.append(turn.text.strip())
+        return open_
+
     @property
     def last_order(self) -> dict[str, Any] | None:
         return next(reversed(self.orders.values()), None)

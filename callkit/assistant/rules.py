@@ -8,6 +8,7 @@ topic), and every suggestion quotes real rows, never invented figures.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from ..events import Priority, SuggestionKind, TranscriptFinal
 from .entities import Mentions, find_mentions
 from .memory import CallMemory
+from .redact import has_card_number
 from .tools import ToolRunner
 
 AMBIGUITY_MARGIN = 0.03
@@ -29,6 +31,12 @@ class Suggestion:
     priority: Priority
     topic: str
     text: str
+    key: str = ""            # what the policy's cooldown and feedback are about
+    confidence: float = 0.9
+
+    @property
+    def policy_key(self) -> str:
+        return self.key or self.topic
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,8 @@ class RulesEngine:
             async for out in self._order(number, memory, explicit=False):
                 yield out
         if final.leg == "agent":
-            memory.commitments.extend(c for c in mentions.commitments
-                                      if c not in memory.commitments)
+            async for out in self._agent_turn(final.text, mentions, memory):
+                yield out
             return
         for topic in sorted(mentions.topics):
             memory.note_topic(topic)
@@ -100,12 +108,19 @@ class RulesEngine:
         if "refund" in mentions.topics:
             async for out in self._returns(memory):
                 yield out
-        if "cancel" in mentions.topics and "cancel" not in memory.said:
+        recent = memory.customer_sentiments()[-3:]
+        sliding = len(recent) == 3 and sum(recent) / 3 <= -0.3
+        if ("cancel" in mentions.topics or sliding) and "cancel" not in memory.said:
             memory.said.add("cancel")
             yield Suggestion("alert", "high", "churn",
-                             "Churn risk: the customer mentioned cancelling. Ask for the reason "
-                             "and offer the retention discount (20% for three months) before "
-                             "processing anything.")
+                             "Churn risk: the customer "
+                             + ("mentioned cancelling" if "cancel" in mentions.topics
+                                else "has sounded negative for several turns")
+                             + ". Ask for the reason and offer the retention discount (20% for "
+                             "three months) before processing anything.", key="churn")
+        if turn_sentiment >= 0.4 and memory.resolutions and memory.customer:
+            async for out in self._upsell(memory):
+                yield out
 
     async def _identify(self, mentions: Mentions, memory: CallMemory) -> AsyncIterator[Output]:
         if memory.customer is not None:
@@ -135,6 +150,47 @@ class RulesEngine:
                              "account number or the e-mail on file.")
             return
 
+    async def _agent_turn(self, text: str, mentions: Mentions,
+                          memory: CallMemory) -> AsyncIterator[Output]:
+        """Check what the agent said against policy; note commitments."""
+        if has_card_number(text) and "pci" not in memory.said:
+            memory.said.add("pci")
+            yield Suggestion("alert", "high", "compliance",
+                             "Never read out a full card number: confirm only the last four "
+                             "digits (payment card policy).", key="pci")
+        new = [c for c in mentions.commitments if c not in memory.commitments]
+        memory.commitments.extend(new)
+        if new and "callback-log" not in memory.said and any(
+                re.search(r"\b(call|get back|follow up)\b", c, re.I) for c in new):
+            memory.said.add("callback-log")
+            yield Suggestion("info", "normal", "compliance",
+                             "Log the promised follow-up as an action item with a date "
+                             "(callbacks are due within one business day).", key="callback")
+        order = memory.last_order
+        if order and re.search(r"\brefund\b|money back", text, re.I) \
+                and not re.search(r"\bno refund|\bnot? (?:get|give) (?:a|you a) refund", text, re.I):
+            result = await self.tools.call("check_return_policy", {
+                "product_id": order["product_id"], "order_id": order["order_number"]})
+            status = result.get("order") or {}
+            if status.get("returnable") is False and "late-refund" not in memory.said:
+                memory.said.add("late-refund")
+                yield Suggestion("alert", "high", "compliance",
+                                 f"Policy: order #{order['order_number']} is past its return "
+                                 f"window (ended {status['return_by']}); a refund needs a "
+                                 "supervisor's approval before it is promised.", key="late-refund")
+
+    async def _upsell(self, memory: CallMemory) -> AsyncIterator[Output]:
+        if "upsell" in memory.said:
+            return
+        memory.said.add("upsell")
+        product = await self.tools.recommend_product(memory.customer["id"])
+        if product is None:
+            return
+        yield Suggestion("suggestion", "low", "upsell",
+                         f"Upsell opportunity: {first_name(memory.customer)} may like the "
+                         f"{product['name']} ({money(product['price'])}), which goes with their "
+                         "last purchase.", key="upsell", confidence=0.6)
+
     async def _identified(self, customer_id: int, how: str,
                           memory: CallMemory) -> AsyncIterator[Output]:
         context = await self.tools.customer_context(customer_id)
@@ -143,6 +199,11 @@ class RulesEngine:
         customer = context["customer"]
         memory.customer, memory.context = customer, context
         yield ContextUpdate(context, (), f"identified by {how}")
+        if how.startswith("name"):
+            yield Suggestion("info", "normal", "compliance",
+                             f"Verify identity before discussing orders or bills: ask for the "
+                             "account number or the e-mail on file plus the billing zip code.",
+                             key="verify")
         tickets = context["tickets"]
         open_tickets = f", {len(tickets)} open ticket{'s' * (len(tickets) != 1)}" if tickets else ""
         yield Suggestion("info", "normal", "identity",
@@ -181,7 +242,8 @@ class RulesEngine:
         if memory.customer is None:
             async for out in self._identified(order["customer_id"], f"order #{number}", memory):
                 yield out
-        yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory))
+        yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory),
+                         key=f"order:{number}")
 
     @staticmethod
     def _near_order(number: str, memory: CallMemory) -> str | None:
@@ -255,4 +317,4 @@ class RulesEngine:
         memory.resolutions.append(f"return policy for the {product['name']} explained")
         yield Suggestion("suggestion", "normal", "refund",
                          f"Return policy for the {product['name']}: {product['return_policy']} "
-                         f"{window}")
+                         f"{window}", key=f"refund:{order['order_number']}")

@@ -1,29 +1,44 @@
-"""The assistant stage: finals in; customer context, streamed suggestions and a summary out."""
+"""The assistant stage: finals in; sentiment, customer context, streamed suggestions and a
+summary out. Every suggestion passes the call's SuggestionPolicy before the agent sees it."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from ..config import Settings
-from ..events import (CallEnded, CallSummary, CustomerContext, Event, SuggestionDone,
-                      SuggestionStarted, SuggestionToken, ToolCall, TranscriptFinal)
-from .memory import CallMemory
+from ..events import (CallEnded, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
+                      SuggestionDone, SuggestionFeedback, SuggestionStarted, SuggestionToken,
+                      ToolCall, TranscriptFinal)
+from .memory import CallMemory, sentiment_label
+from .openai_engine import OpenAIEngine, SuggestionBegin, SuggestionEnd, SuggestionText
+from .policy import SuggestionPolicy
 from .rules import ContextUpdate, RulesEngine, Suggestion
 from .summary import summarize
 from .tools import ToolRunner
 
+log = logging.getLogger(__name__)
+TREND_TURNS = 3
+
 
 class Assistant:
     def __init__(self, call_id: str, settings: Settings, run_db: Callable[..., Any],
-                 publish: Callable[[Event], None]):
+                 publish: Callable[[Event], None], *, openai_client=None):
         self.call_id = call_id
         self.settings = settings
         self.publish = publish
         self.memory = CallMemory()
-        self.engine = RulesEngine(ToolRunner(run_db, self._report_tool))
+        self.policy = SuggestionPolicy(settings)
+        tools = ToolRunner(run_db, self._report_tool)
+        self.rules = RulesEngine(tools)
+        self.engine: RulesEngine | OpenAIEngine = (
+            OpenAIEngine(settings, tools, self.rules, client=openai_client)
+            if settings.assistant_engine == "openai" else self.rules)
+        self._final: TranscriptFinal | None = None
+        self._open: dict[str, Any] | None = None  # a model suggestion being streamed
 
     def _report_tool(self, name: str, arguments: dict, result: dict, seconds: float) -> None:
         self.publish(ToolCall(call_id=self.call_id, name=name, arguments=arguments,
@@ -31,19 +46,33 @@ class Assistant:
 
     async def handle(self, event: Event) -> None:
         if isinstance(event, TranscriptFinal):
-            self.memory.add_turn(event.leg, event.text, event.start)
-            async for out in self.engine.on_final(event, self.memory):
-                if isinstance(out, ContextUpdate):
-                    self._publish_context(out)
-                else:
-                    await self._stream(out)
+            await self._on_final(event)
+        elif isinstance(event, SuggestionFeedback):
+            self.policy.feedback(event.suggestion_id, event.action)
         elif isinstance(event, CallEnded):
-            summary = summarize(self.memory)
-            customer = self.memory.customer
-            self.publish(CallSummary(
-                call_id=self.call_id, reason=summary.reason, resolution=summary.resolution,
-                action_items=summary.action_items, sentiment=summary.sentiment,
-                text=summary.text, customer_id=customer["id"] if customer else None))
+            await self._summarize()
+
+    async def _on_final(self, final: TranscriptFinal) -> None:
+        self._final = final
+        turn = self.memory.add_turn(final.leg, final.text, final.start)
+        self._publish_sentiment(final, turn.sentiment)
+        async for out in self.engine.on_final(final, self.memory):
+            if isinstance(out, ContextUpdate):
+                self._publish_context(out)
+            elif isinstance(out, Suggestion):
+                await self._offer(out)
+            elif isinstance(out, SuggestionBegin):
+                self._begin_stream(out)
+            elif isinstance(out, SuggestionText):
+                self._stream_text(out.text)
+            elif isinstance(out, SuggestionEnd):
+                self._end_stream(out.interrupted)
+
+    def _publish_sentiment(self, final: TranscriptFinal, score: float) -> None:
+        scores = self.memory.customer_sentiments()[-TREND_TURNS:] or [score]
+        self.publish(Sentiment(call_id=self.call_id, leg=final.leg, turn=final.turn,
+                               score=round(score, 3), label=sentiment_label(score),
+                               trend=round(sum(scores) / len(scores), 3)))
 
     def _publish_context(self, update: ContextUpdate) -> None:
         ctx = update.context or {}
@@ -53,18 +82,80 @@ class Assistant:
             notes=tuple(ctx.get("notes", ())), candidates=update.candidates,
             reason=update.reason))
 
-    async def _stream(self, suggestion: Suggestion) -> None:
-        """Publish a suggestion word by word, the way a model's tokens would arrive."""
+    def _mark(self, name: str) -> None:
+        if self._final is not None:
+            self.publish(LatencyMark(call_id=self.call_id, leg=self._final.leg,
+                                     turn=self._final.turn, name=name))
+
+    @property
+    def _now(self) -> float:
+        return self._final.end if self._final else 0.0
+
+    async def _offer(self, s: Suggestion) -> None:
+        """A whole suggestion from an engine: through the policy, then word by word."""
+        decision = self.policy.decide(kind=s.kind, priority=s.priority, key=s.policy_key,
+                                      text=s.text, confidence=s.confidence, at=self._now)
+        if not decision.accepted:
+            log.debug("suggestion held back (%s): %s", decision.reason, s.text)
+            return
+        if decision.wait_s:
+            await asyncio.sleep(decision.wait_s / max(self.settings.replay_speed, 1.0))
         sid = uuid.uuid4().hex[:12]
-        self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid,
-                                       kind=suggestion.kind, priority=suggestion.priority,
-                                       topic=suggestion.topic))
-        words = suggestion.text.split(" ")
-        for i, word in enumerate(words):
+        self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid, kind=s.kind,
+                                       priority=s.priority, topic=s.topic))
+        for i, word in enumerate(s.text.split(" ")):
             self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=sid,
                                          text=word if i == 0 else " " + word))
+            if i == 0:
+                self._mark("first_token")
             if self.settings.token_delay_s:
                 await asyncio.sleep(self.settings.token_delay_s)
-        self.publish(SuggestionDone(call_id=self.call_id, suggestion_id=sid,
-                                    kind=suggestion.kind, priority=suggestion.priority,
-                                    topic=suggestion.topic, message=suggestion.text))
+        self._done(sid, s.kind, s.priority, s.topic, s.text, s.policy_key)
+
+    def _done(self, sid: str, kind: str, priority: str, topic: str, text: str, key: str) -> None:
+        self.policy.shown(sid, kind=kind, key=key, text=text, at=self._now)
+        self.publish(SuggestionDone(call_id=self.call_id, suggestion_id=sid, kind=kind,
+                                    priority=priority, topic=topic, message=text))
+        self._mark("suggestion_done")
+
+    def _begin_stream(self, b: SuggestionBegin) -> None:
+        """A model's suggestion: the policy can judge its kind and topic before the text."""
+        decision = self.policy.decide(kind=b.kind, priority=b.priority, key=b.topic, text="",
+                                      confidence=1.0, at=self._now)
+        sid = uuid.uuid4().hex[:12] if decision.accepted else ""
+        self._open = {"id": sid, "begin": b, "text": ""}
+        if sid:
+            self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid, kind=b.kind,
+                                           priority=b.priority, topic=b.topic))
+
+    def _stream_text(self, text: str) -> None:
+        if self._open is None:
+            return
+        first = not self._open["text"]
+        self._open["text"] += text
+        if self._open["id"]:
+            self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=self._open["id"],
+                                         text=text))
+            if first:
+                self._mark("first_token")
+
+    def _end_stream(self, interrupted: bool) -> None:
+        opened, self._open = self._open, None
+        if opened is None or not opened["id"]:
+            return
+        b = opened["begin"]
+        text = opened["text"].strip() + (" …" if interrupted else "")
+        self._done(opened["id"], b.kind, b.priority, b.topic, text, b.topic)
+
+    async def _summarize(self) -> None:
+        if isinstance(self.engine, OpenAIEngine):
+            summary, written_by = await self.engine.summarize(self.memory)
+        else:
+            summary, written_by = summarize(self.memory), "rules"
+        customer = self.memory.customer
+        self.publish(CallSummary(
+            call_id=self.call_id, reason=summary.reason, resolution=summary.resolution,
+            action_items=summary.action_items, sentiment=summary.sentiment, text=summary.text,
+            customer_id=customer["id"] if customer else None, topics=tuple(self.memory.topics),
+            open_questions=tuple(self.memory.open_questions()), written_by=written_by))
+

@@ -274,6 +274,24 @@ def latest_bill(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, A
             "previous_total": previous}
 
 
+COMPLEMENTS = {"electronics": "accessories", "accessories": "electronics",
+               "apparel": "apparel", "home": "home"}
+
+
+def recommend_product(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
+    """A product that fits what the customer bought last and that they do not own yet."""
+    last = con.execute(
+        "SELECT p.category FROM orders o JOIN products p ON p.id = o.product_id "
+        "WHERE o.customer_id = $1 ORDER BY o.order_date DESC LIMIT 1", [customer_id]).fetchone()
+    if last is None or last[0] not in COMPLEMENTS:
+        return None
+    rows = _records(con.execute(
+        "SELECT id, name, price FROM products WHERE category = $1 AND id NOT IN "
+        "(SELECT product_id FROM orders WHERE customer_id = $2 AND product_id IS NOT NULL) "
+        "ORDER BY price LIMIT 1", [COMPLEMENTS[last[0]], customer_id]))
+    return rows[0] if rows else None
+
+
 class ToolRunner:
     """Runs tools on the database thread and reports each call (for the ToolCall event).
 
@@ -300,3 +318,6 @@ class ToolRunner:
 
     async def latest_bill(self, customer_id: int) -> dict[str, Any] | None:
         return await self._run(latest_bill, customer_id)
+
+    async def recommend_product(self, customer_id: int) -> dict[str, Any] | None:
+        return await self._run(recommend_product, customer_id)

@@ -9,12 +9,12 @@ from dataclasses import asdict
 
 import duckdb
 
-from ..events import (CallEnded, CallStarted, CallSummary, CustomerContext, Event,
-                      SuggestionDone, ToolCall, TranscriptFinal)
+from ..events import (CallEnded, CallStarted, CallSummary, CustomerContext, Event, Sentiment,
+                      SuggestionDone, SuggestionFeedback, ToolCall, TranscriptFinal)
 from .db import Database
 
-RECORDED = (CallStarted, CallEnded, TranscriptFinal, SuggestionDone, ToolCall,
-            CustomerContext, CallSummary)
+RECORDED = (CallStarted, CallEnded, TranscriptFinal, Sentiment, SuggestionDone,
+            SuggestionFeedback, ToolCall, CustomerContext, CallSummary)
 
 
 def _ts(wall: float) -> dt.datetime:
@@ -29,10 +29,16 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
             [event.call_id, event.agent_name, event.title, _ts(event.wall)])
     elif isinstance(event, TranscriptFinal):
         con.execute(
-            "INSERT INTO transcripts (call_id, speaker, text, timestamp, start_s, end_s, "
-            "confidence, words) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [event.call_id, event.leg, event.text, _ts(event.wall), event.start, event.end,
-             event.confidence, json.dumps([asdict(w) for w in event.words])])
+            "INSERT INTO transcripts (call_id, speaker, turn, text, timestamp, start_s, end_s, "
+            "confidence, words) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            [event.call_id, event.leg, event.turn, event.text, _ts(event.wall), event.start,
+             event.end, event.confidence, json.dumps([asdict(w) for w in event.words])])
+    elif isinstance(event, Sentiment):
+        con.execute("UPDATE transcripts SET sentiment = $1 WHERE call_id = $2 AND speaker = $3 "
+                    "AND turn = $4", [event.score, event.call_id, event.leg, event.turn])
+    elif isinstance(event, SuggestionFeedback):
+        con.execute("UPDATE ai_suggestions SET feedback = $1, used = $2 WHERE id = $3",
+                    [event.action, event.action == "used", event.suggestion_id])
     elif isinstance(event, SuggestionDone):
         con.execute(
             "INSERT INTO ai_suggestions (id, call_id, suggestion_type, priority, topic, message, "
@@ -51,9 +57,11 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
     elif isinstance(event, CallSummary):
         con.execute(
             "INSERT OR REPLACE INTO call_summaries (call_id, reason, resolution, action_items, "
-            "sentiment, text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "sentiment, text, topics, open_questions, written_by, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             [event.call_id, event.reason, event.resolution, json.dumps(list(event.action_items)),
-             event.sentiment, event.text, _ts(event.wall)])
+             event.sentiment, event.text, json.dumps(list(event.topics)),
+             json.dumps(list(event.open_questions)), event.written_by, _ts(event.wall)])
         con.execute("UPDATE calls SET summary = $1, sentiment = $2 WHERE call_id = $3",
                     [event.text, event.sentiment, event.call_id])
     elif isinstance(event, CallEnded):

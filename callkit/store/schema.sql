@@ -103,11 +103,13 @@ CREATE TABLE IF NOT EXISTS transcripts (
     id         INTEGER PRIMARY KEY DEFAULT nextval('transcripts_id_seq'),
     call_id    VARCHAR NOT NULL,
     speaker    VARCHAR NOT NULL CHECK (speaker IN ('customer', 'agent')),
+    turn       INTEGER,
     text       VARCHAR NOT NULL,
     timestamp  TIMESTAMP NOT NULL,
     start_s    DOUBLE NOT NULL,
     end_s      DOUBLE NOT NULL,
     confidence DOUBLE,
+    sentiment  DOUBLE,
     words      JSON
 );
 
@@ -159,5 +161,8 @@ CREATE TABLE IF NOT EXISTS call_summaries (
     action_items JSON NOT NULL,
     sentiment    VARCHAR NOT NULL,
     text         VARCHAR NOT NULL,
+    topics       JSON,
+    open_questions JSON,
+    written_by   VARCHAR,
     created_at   TIMESTAMP NOT NULL
 );

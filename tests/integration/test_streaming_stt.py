@@ -91,3 +91,17 @@ async def test_a_three_minute_call_streams_with_bounded_memory_and_steady_update
     early = np.mean([t for _, t in decodes[:third]])
     late = np.mean([t for _, t in decodes[-third:]])
     assert late < 2 * early + 0.2, (early, late)
+
+
+async def test_the_base_model_assembles_from_its_packages_and_transcribes(tmp_path):
+    from callkit.stt.models import BASE_SHA256, sha256_of
+    from callkit.stt.whisper import WhisperRecognizer
+
+    recognizer = WhisperRecognizer("base", cache_dir=tmp_path)
+    try:
+        assert sha256_of(tmp_path / "whisper-base" / "model.bin") == BASE_SHA256
+        result = await evaluate(SHARED_DATA / "speech", Settings(stt_model="base"), recognizer,
+                                speed=4.0, progress=False)
+    finally:
+        recognizer.close()
+    assert result["summary"]["wer"] < 0.05

@@ -1,0 +1,295 @@
+"""The optional engine: any OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, llama.cpp).
+
+The model sees the recent transcript (personal data redacted) and what is known of the caller,
+may call the same tools as the rules engine, and answers with one JSON object whose
+``message`` is streamed to the agent as it arrives. Identification, the customer panel and the
+deterministic alerts still come from the rules engine, so the panel never waits on a model.
+If the endpoint fails, times out, streams garbage or calls a tool with bad arguments, the
+rules engine's suggestions for that turn are shown instead, with an alert saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Settings
+from ..events import TranscriptFinal
+from .memory import CallMemory
+from .redact import redact
+from .rules import ContextUpdate, Output, RulesEngine, Suggestion
+from .summary import Summary, summarize
+from .tools import TOOL_SCHEMAS, ToolRunner
+
+SYSTEM_PROMPT = """You are an AI assistant helping a call center agent in real-time.
+Analyze the customer conversation and provide:
+1. Immediate suggestions (what to say next)
+2. Relevant customer information (from context)
+3. Policy guidance (return policy, SLA, etc.)
+4. Risk alerts (angry customer, churn risk)
+5. Upsell opportunities (relevant products)
+
+Respond in short, actionable suggestions that appear in real-time.
+Format: JSON with type (suggestion|alert|info) and message.
+Answer with exactly one JSON object and nothing else, keys in this order:
+{"type": "suggestion", "priority": "low|normal|high", "topic": "one word", "message": "..."}
+Keep the message under 40 words. Use the tools to look up customers, orders and return
+policies; never invent order details, dates or amounts. If there is nothing useful to add,
+answer {"type": "none"}."""
+
+SUMMARY_PROMPT = """Summarize this support call for the CRM. Answer with one JSON object:
+{"reason": "...", "resolution": "...", "action_items": ["..."], "sentiment":
+"positive|neutral|negative", "text": "3-4 sentences"}"""
+
+MAX_TOOL_ROUNDS = 3
+TRANSCRIPT_TURNS = 12
+
+
+class EngineFailure(Exception):
+    """The model could not produce a suggestion for this turn."""
+
+
+@dataclass(frozen=True)
+class SuggestionBegin:
+    kind: str
+    priority: str
+    topic: str
+
+
+@dataclass(frozen=True)
+class SuggestionText:
+    text: str
+
+
+@dataclass(frozen=True)
+class SuggestionEnd:
+    interrupted: bool = False
+
+
+StreamOutput = Output | SuggestionBegin | SuggestionText | SuggestionEnd
+
+
+class MessageStream:
+    """Reads ``{"type": …, "priority": …, "topic": …, "message": "…"}`` as it streams in and
+    hands out the message's characters as soon as they arrive."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.header: dict[str, str] | None = None
+        self._pos: int | None = None  # index in buffer of the next message character
+        self.message = ""
+        self.closed = False
+
+    def feed(self, text: str) -> str:
+        self.buffer += text
+        if self._pos is None:
+            start = re.search(r'"message"\s*:\s*"', self.buffer)
+            if start is None:
+                return ""
+            self.header = {k: m.group(1) for k in ("type", "priority", "topic")
+                           if (m := re.search(rf'"{k}"\s*:\s*"([^"]*)"', self.buffer[:start.start()]))}
+            self._pos = start.end()
+        out = []
+        while not self.closed and self._pos < len(self.buffer):
+            ch = self.buffer[self._pos]
+            if ch == '"':
+                self.closed = True
+                break
+            if ch == "\\":
+                escape = re.match(r'\\(u[0-9a-fA-F]{4}|["\\/bfnrt])', self.buffer[self._pos:])
+                if escape is None:
+                    break  # the rest of the escape has not arrived yet
+                out.append(json.loads(f'"{escape.group(0)}"'))
+                self._pos += len(escape.group(0))
+                continue
+            out.append(ch)
+            self._pos += 1
+        piece = "".join(out)
+        self.message += piece
+        return piece
+
+    def declined(self) -> bool:
+        return bool(re.search(r'"type"\s*:\s*"none"', self.buffer))
+
+
+def _context_message(memory: CallMemory) -> str:
+    lines = []
+    if memory.customer:
+        c = memory.customer
+        lines.append(f"Customer: {c['name']}, account #{c['account_number']}, {c['tier']} tier, "
+                     f"lifetime value ${c['lifetime_value']:,.2f}.")
+        for o in (memory.context or {}).get("orders", [])[:3]:
+            lines.append(f"Order #{o['order_number']}: {o['product_name']} ({o['product_id']}), "
+                         f"{o['status']}.")
+    else:
+        lines.append("Customer not identified yet.")
+    if memory.topics:
+        lines.append("Topics so far: " + ", ".join(memory.topics) + ".")
+    if memory.commitments:
+        lines.append("Agent commitments: " + "; ".join(memory.commitments) + ".")
+    lines.append("Transcript (most recent last):")
+    for turn in memory.turns[-TRANSCRIPT_TURNS:]:
+        lines.append(f"{turn.leg}: {redact(turn.text)}")
+    return "\n".join(lines)
+
+
+class OpenAIEngine:
+    def __init__(self, settings: Settings, tools: ToolRunner, rules: RulesEngine, client=None):
+        from openai import AsyncOpenAI
+
+        self.settings = settings
+        self.tools = tools
+        self.rules = rules
+        self.client = client or AsyncOpenAI(
+            base_url=settings.openai_base_url, api_key=settings.openai_api_key or "none",
+            timeout=settings.openai_timeout_s, max_retries=0)
+
+    async def on_final(self, final: TranscriptFinal,
+                       memory: CallMemory) -> AsyncIterator[StreamOutput]:
+        fallback: list[Suggestion] = []
+        async for out in self.rules.on_final(final, memory):
+            if isinstance(out, Suggestion) and out.kind == "suggestion":
+                fallback.append(out)
+            else:
+                yield out
+        if final.leg != "customer":
+            return
+        begun = False
+        try:
+            async for piece in self._ask(memory):
+                begun = begun or isinstance(piece, SuggestionBegin)
+                yield piece
+        except EngineFailure as exc:
+            if begun:
+                yield SuggestionEnd(interrupted=True)
+            yield Suggestion("alert", "normal", "engine",
+                             f"AI model unavailable ({exc}); showing rule-based suggestions.",
+                             key=f"engine:{exc}", confidence=1.0)
+            for out in fallback:
+                yield out
+
+    async def _ask(self, memory: CallMemory) -> AsyncIterator[StreamOutput]:
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": _context_message(memory)},
+        ]
+        for _ in range(MAX_TOOL_ROUNDS):
+            stream = MessageStream()
+            calls: dict[int, dict[str, str]] = {}
+            begun = False
+            async for delta in self._deltas(messages):
+                for call in delta.tool_calls or ():
+                    slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                    slot["id"] = call.id or slot["id"]
+                    if call.function is not None:
+                        slot["name"] += call.function.name or ""
+                        slot["arguments"] += call.function.arguments or ""
+                if delta.content:
+                    piece = stream.feed(delta.content)
+                    if stream.header is not None and not begun:
+                        begun = True
+                        yield self._begin(stream.header)
+                    if piece:
+                        yield SuggestionText(piece)
+            if calls:
+                await self._run_tools(messages, calls)
+                continue
+            if begun:
+                yield SuggestionEnd()
+                return
+            if stream.declined():
+                return
+            raise EngineFailure("unreadable answer")
+        raise EngineFailure("too many tool calls")
+
+    @staticmethod
+    def _begin(header: dict[str, str]) -> SuggestionBegin:
+        kind = header.get("type", "suggestion")
+        priority = header.get("priority", "normal")
+        return SuggestionBegin(
+            kind=kind if kind in ("suggestion", "alert", "info") else "suggestion",
+            priority=priority if priority in ("low", "normal", "high") else "normal",
+            topic=re.sub(r"[^a-z_-]", "", header.get("topic", "model").lower()) or "model")
+
+    async def _deltas(self, messages: list[dict[str, Any]]):
+        """The streamed deltas of one completion; any failure becomes an EngineFailure."""
+        timeout = self.settings.openai_timeout_s
+        try:
+            response = await asyncio.wait_for(self.client.chat.completions.create(
+                model=self.settings.openai_model, messages=messages, tools=TOOL_SCHEMAS,
+                stream=True, temperature=0.2), timeout)
+            iterator = response.__aiter__()
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(iterator.__anext__(), timeout)
+                except StopAsyncIteration:
+                    return
+                if chunk.choices:
+                    yield chunk.choices[0].delta
+        except asyncio.CancelledError:
+            raise
+        except (asyncio.TimeoutError, TimeoutError):
+            raise EngineFailure("timed out") from None
+        except Exception as exc:  # the client raises many kinds; all mean "no answer"
+            raise EngineFailure(_describe(exc)) from exc
+
+    async def _run_tools(self, messages: list[dict[str, Any]],
+                         calls: dict[int, dict[str, str]]) -> None:
+        ordered = [calls[i] for i in sorted(calls)]
+        messages.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": c["id"], "type": "function",
+             "function": {"name": c["name"], "arguments": c["arguments"]}} for c in ordered]})
+        for call in ordered:
+            try:
+                arguments = json.loads(call["arguments"] or "{}")
+            except json.JSONDecodeError:
+                raise EngineFailure(f"bad arguments for {call['name'] or 'a tool'}") from None
+            if not isinstance(arguments, dict):
+                raise EngineFailure(f"bad arguments for {call['name']}")
+            result = await self.tools.call(call["name"], arguments)
+            messages.append({"role": "tool", "tool_call_id": call["id"],
+                             "content": redact(json.dumps(result, default=str))})
+
+    async def summarize(self, memory: CallMemory) -> tuple[Summary, str]:
+        """The model's summary, or the deterministic one if the model fails."""
+        fallback = summarize(memory)
+        try:
+            response = await asyncio.wait_for(self.client.chat.completions.create(
+                model=self.settings.openai_model, temperature=0.2,
+                messages=[{"role": "system", "content": SUMMARY_PROMPT},
+                          {"role": "user", "content": _context_message(memory)}]),
+                self.settings.openai_timeout_s)
+            data = json.loads(_json_object(response.choices[0].message.content or ""))
+            items = tuple(str(i) for i in data.get("action_items", ()))
+            sentiment = data.get("sentiment", fallback.sentiment)
+            return Summary(reason=str(data["reason"]), resolution=str(data["resolution"]),
+                           action_items=items or fallback.action_items,
+                           sentiment=sentiment if sentiment in ("positive", "neutral", "negative")
+                           else fallback.sentiment, text=str(data["text"])), "openai"
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return fallback, "rules (model failed)"
+
+
+def _json_object(text: str) -> str:
+    match = re.search(r"\{.*\}", text, re.S)
+    if match is None:
+        raise ValueError("no JSON object")
+    return match.group(0)
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    status = getattr(exc, "status_code", None)
+    if status:
+        return f"HTTP {status}"
+    if "Connection" in name:
+        return "cannot connect"
+    if "Timeout" in name:
+        return "timed out"
+    return f"bad response ({name})"

@@ -1,0 +1,94 @@
+"""What reaches the agent: the suggestion policy between the engines and the UI.
+
+An engine may propose as much as it likes; the policy keeps the agent's panel useful:
+- confidence gate: proposals the engine is unsure of are dropped;
+- dedupe: a proposal too similar to one already shown this call is dropped;
+- per-topic cooldown: the same topic (``key``: e.g. one order, or "billing") again only after
+  a while;
+- feedback: after the agent dismisses a suggestion, similar ones and its key stay quiet;
+- cap: at most N per minute (high-priority alerts are never capped);
+- debounce: tips are spaced at least ``min_gap_s`` apart (the later one waits).
+Times are call times (seconds of audio), so replaying a call faster changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ..config import Settings
+
+DISMISSED_SIMILARITY = 70.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    accepted: bool
+    reason: str = ""
+    wait_s: float = 0.0  # for an accepted tip: how long to hold it (debounce)
+
+
+@dataclass
+class _Shown:
+    id: str
+    key: str
+    text: str
+    at: float
+
+
+class SuggestionPolicy:
+    def __init__(self, settings: Settings):
+        self.min_gap_s = settings.suggestion_min_gap_s
+        self.cooldown_s = settings.suggestion_cooldown_s
+        self.similarity = settings.suggestion_similarity
+        self.min_confidence = settings.suggestion_min_confidence
+        self.per_minute = settings.suggestions_per_minute
+        self._shown: list[_Shown] = []
+        self._recent: deque[float] = deque()
+        self._dismissed: list[_Shown] = []
+        self._last_tip_at = float("-inf")
+        self.rejected: dict[str, int] = {}
+
+    def decide(self, *, kind: str, priority: str, key: str, text: str, confidence: float,
+               at: float) -> Decision:
+        decision = self._decide(kind, priority, key, text, confidence, at)
+        if not decision.accepted:
+            self.rejected[decision.reason] = self.rejected.get(decision.reason, 0) + 1
+        return decision
+
+    def _decide(self, kind, priority, key, text, confidence, at) -> Decision:
+        if confidence < self.min_confidence:
+            return Decision(False, "low confidence")
+        for d in self._dismissed:
+            if d.key == key or fuzz.token_set_ratio(d.text, text) >= DISMISSED_SIMILARITY:
+                return Decision(False, "dismissed before")
+        for s in self._shown:
+            if fuzz.token_set_ratio(s.text, text) >= self.similarity:
+                return Decision(False, "duplicate")
+            if s.key == key and at - s.at < self.cooldown_s:
+                return Decision(False, "topic cooldown")
+        urgent = priority == "high"
+        while self._recent and at - self._recent[0] >= 60.0:
+            self._recent.popleft()
+        if not urgent and len(self._recent) >= self.per_minute:
+            return Decision(False, "rate cap")
+        wait = 0.0
+        if kind == "suggestion" and not urgent:
+            wait = max(0.0, self._last_tip_at + self.min_gap_s - at)
+        return Decision(True, wait_s=wait)
+
+    def shown(self, suggestion_id: str, *, kind: str, key: str, text: str, at: float) -> None:
+        """Record a suggestion that was streamed to the agent."""
+        self._shown.append(_Shown(suggestion_id, key, text, at))
+        self._recent.append(at)
+        if kind == "suggestion":
+            self._last_tip_at = max(self._last_tip_at, at)
+
+    def feedback(self, suggestion_id: str, action: str) -> None:
+        if action != "dismissed":
+            return
+        for s in self._shown:
+            if s.id == suggestion_id:
+                self._dismissed.append(s)
