@@ -148,6 +148,24 @@ def cmd_bench_stt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_assistant(args: argparse.Namespace) -> int:
+    from .bench.assistant_bench import run_bench, summary_of
+    from .bench.report import print_table, write_json
+
+    if args.rounds < 1:
+        raise ValueError("--rounds must be at least 1")
+    rows = run_bench(args.rounds)
+    print_table(rows, ["engine", "turns", "suggestions", "final_to_first_token_p50_s",
+                       "final_to_first_token_p95_s", "final_to_suggestion_done_p50_s",
+                       "final_to_suggestion_done_p95_s"],
+                title="bench assistant · recorded-call turns · seeded DuckDB · "
+                      "OpenAI engine against a local streaming server")
+    if args.json:
+        write_json(args.json, summary_of(rows), engines=rows)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def _add_stt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="speech model (tiny.en, base, or a folder)")
     p.add_argument("--beam-size", type=int, help="whisper beam size")
@@ -190,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     bstt.add_argument("--seconds", type=float, default=60.0, help="audio per stream")
     _add_stt_options(bstt)
     bstt.set_defaults(func=cmd_bench_stt)
+    bas = bench.add_parser("assistant", help="final transcript → first suggestion token")
+    bas.add_argument("--rounds", type=int, default=5, help="passes over the recorded scripts")
+    bas.add_argument("--json", help="also write the figures to this JSON file")
+    bas.set_defaults(func=cmd_bench_assistant)
     return parser
 
 

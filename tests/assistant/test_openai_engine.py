@@ -13,7 +13,7 @@ from callkit.assistant.tools import ToolRunner
 from callkit.config import Settings
 from callkit.events import TranscriptFinal
 from tests.conftest import SEED_DAY
-from tests.support.openai_server import (FakeOpenAIServer, Scenario, content_chunks,
+from callkit.bench.openai_stub import (FakeOpenAIServer, Scenario, content_chunks,
                                          tool_call_chunks)
 
 ANSWER = ('{"type": "suggestion", "priority": "normal", "topic": "order", "message": '

@@ -8,7 +8,7 @@ from callkit.config import Settings
 from callkit.events import (CallEnded, CallSummary, CustomerContext, LatencyMark, Sentiment,
                             SuggestionDone, SuggestionFeedback, SuggestionStarted,
                             SuggestionToken, TranscriptFinal)
-from tests.support.openai_server import FakeOpenAIServer, Scenario, content_chunks
+from callkit.bench.openai_stub import FakeOpenAIServer, Scenario, content_chunks
 
 
 def final(text, leg="customer", turn=1, at=0.0):

@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol.
 
-Responses are scripted by the test (a queue of scenarios); the client, the HTTP, and the SSE
-framing are real. Requests must carry the server's bearer token.
+Responses are scripted (a queue of scenarios, or a default answer); the client, the HTTP and
+the SSE framing are real. Requests must carry the server's bearer token. Used by the tests of
+the OpenAI engine and by ``callkit bench assistant``, so neither needs a network or a key.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ def tool_call_chunks(call_id: str, name: str, arguments: str, index: int = 0) ->
 
 
 class FakeOpenAIServer:
-    def __init__(self) -> None:
+    def __init__(self, cycle: list[Scenario] | None = None) -> None:
         self.token = secrets.token_hex(8)
-        self.scenarios: list[Scenario] = []
+        self.scenarios: list[Scenario] = []  # served first, once each
+        # Then these, round and round (default: the model has nothing to add).
+        self.cycle = cycle or [Scenario(chunks=content_chunks('{"type": "none"}'))]
+        self._served = 0
         self.requests: list[dict] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -64,8 +68,11 @@ class FakeOpenAIServer:
             return web.json_response({"error": {"message": "bad key"}}, status=401)
         body = await request.json()
         self.requests.append(body)
-        scenario = self.scenarios.pop(0) if self.scenarios else Scenario(
-            chunks=content_chunks('{"type": "none"}'))
+        if self.scenarios:
+            scenario = self.scenarios.pop(0)
+        else:
+            scenario = self.cycle[self._served % len(self.cycle)]
+            self._served += 1
         await asyncio.sleep(scenario.delay_s)
         if not body.get("stream"):
             return web.json_response({

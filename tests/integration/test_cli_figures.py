@@ -1,0 +1,55 @@
+"""`callkit eval` and `callkit bench` print tables and write DESIGN.md's JSON figures."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SHARED_DATA
+
+pytestmark = pytest.mark.integration
+
+
+def callkit(*args, timeout=600):
+    result = subprocess.run([sys.executable, "-m", "callkit.cli", *args], capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_eval_stt_writes_wer_and_latency(tmp_path):
+    for name in ("librivox_0870", "librivox_0890"):
+        for ext in (".wav", ".txt"):
+            shutil.copy(SHARED_DATA / "speech" / f"{name}{ext}", tmp_path)
+    out = callkit("eval", "stt", str(tmp_path), "--speed", "4", "--quiet", "--json",
+                  str(tmp_path / "eval.json"))
+    assert "librivox_0870.wav" in out and "wer" in out
+    summary = json.loads((tmp_path / "eval.json").read_text())["summary"]
+    assert 0 <= summary["wer"] < 0.1
+    assert summary["speech_end_to_final_p50_s"] > 0 and summary["rtf"] > 0
+    assert all(isinstance(v, (int, float)) for v in summary.values())
+
+
+def test_eval_stt_on_a_folder_without_references_is_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "callkit.cli", "eval", "stt", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "no audio file with a same-named .txt" in result.stderr
+
+
+def test_bench_stt_compares_concurrency_levels(tmp_path):
+    out = callkit("bench", "stt", "--streams", "1,2", "--seconds", "20", "--json",
+                  str(tmp_path / "b.json"))
+    assert "streams" in out
+    summary = json.loads((tmp_path / "b.json").read_text())["summary"]
+    assert "speech_end_to_final_p50_s" in summary and "rtf" in summary
+    assert "speech_end_to_final_2streams_p95_s" in summary and "rtf_2streams" in summary
+
+
+def test_bench_assistant_measures_both_engines(tmp_path):
+    out = callkit("bench", "assistant", "--rounds", "1", "--json", str(tmp_path / "a.json"))
+    assert "rules" in out and "openai" in out
+    summary = json.loads((tmp_path / "a.json").read_text())["summary"]
+    assert summary["final_to_first_token_p50_s"] < 0.5
+    assert "openai_final_to_first_token_p95_s" in summary
