@@ -53,12 +53,22 @@ class Bus:
         self._subscribers: list[_Subscriber] = []
         self._closed = False
 
-    def subscribe(self, handler: Handler, *kinds: type[Event], name: str | None = None) -> None:
+    def subscribe(self, handler: Handler, *kinds: type[Event],
+                  name: str | None = None) -> "_Subscriber":
         """Call ``handler`` for every published event of ``kinds`` (all events if none)."""
         if self._closed:
             raise RuntimeError("bus is closed")
         label = name or getattr(handler, "__qualname__", repr(handler))
-        self._subscribers.append(_Subscriber(label, handler, kinds or (Event,)))
+        sub = _Subscriber(label, handler, kinds or (Event,))
+        self._subscribers.append(sub)
+        return sub
+
+    async def unsubscribe(self, sub: "_Subscriber") -> None:
+        """Stop delivering to ``sub`` (a client that went away) and end its task."""
+        if sub in self._subscribers:
+            self._subscribers.remove(sub)
+        sub.task.cancel()
+        await asyncio.gather(sub.task, return_exceptions=True)
 
     def publish(self, event: Event) -> None:
         if self._closed:

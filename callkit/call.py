@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 from pathlib import Path
 
+from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .config import Settings
-from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegEnded,
-                     SuggestionFeedback, TranscriptFinal)
+from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegDropped,
+                     LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal)
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import LegCapture
-from .rtc.peer import connect_loopback
+from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
 from .rtc.sources import RecordedTrack
 from .stt.transcriber import Transcriber
 from .stt.whisper import WhisperRecognizer, shared_recognizer
@@ -23,17 +26,29 @@ from .store.db import Database
 from .store.recorder import RECORDED, Recorder
 
 
+log = logging.getLogger(__name__)
+
+
+class CallClosed(RuntimeError):
+    """The call has ended; it takes no more legs."""
+
+
 class Call:
     """One conversation. Stages subscribe to its bus; legs publish audio onto it."""
 
     def __init__(self, center: "CallCenter", *, title: str = "", call_id: str | None = None):
         self.center = center
+        self.settings = center.settings
         self.call_id = call_id or str(uuid.uuid4())
         self.title = title
         self.bus = Bus()
         self.status = "new"
         self._captures: dict[Leg, LegCapture] = {}
+        self._leg_peers: dict[Leg, ReceivingPeer] = {}
+        self._dropped: set[Leg] = set()
         self._peers: list = []
+        self._tasks: set[asyncio.Task] = set()
+        self._started_at = time.monotonic()
         self.transcriber = Transcriber(self.call_id, center.settings, center.recognizer,
                                        self.bus.publish)
         self.assistant = Assistant(self.call_id, center.settings, center.db.run,
@@ -43,24 +58,114 @@ class Call:
                            name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
 
-    def subscribe(self, handler: Handler, *kinds: type[Event], name: str | None = None) -> None:
-        """Follow the call's events (a UI, a console view, a test)."""
-        self.bus.subscribe(handler, *kinds, name=name)
+    def subscribe(self, handler: Handler, *kinds: type[Event], name: str | None = None):
+        """Follow the call's events (a UI, a console view, a test); returns the subscription."""
+        return self.bus.subscribe(handler, *kinds, name=name)
 
     def start(self) -> None:
         self.status = "active"
+        self._started_at = time.monotonic()
         self.bus.publish(CallStarted(call_id=self.call_id,
                                      agent_name=self.center.settings.agent_name,
                                      title=self.title))
 
-    def attach(self, leg: Leg, track: MediaStreamTrack) -> LegCapture:
+    def clock(self) -> float:
+        """Seconds since the call started: the time base of live legs."""
+        return time.monotonic() - self._started_at
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def attach(self, leg: Leg, track: MediaStreamTrack, *, offset_s: float = 0.0) -> LegCapture:
         """Start reading a received track as ``leg``."""
         if leg in self._captures:
             raise ValueError(f"leg {leg!r} is already attached")
-        capture = LegCapture(self.call_id, leg, track, self.bus.publish)
+        capture = LegCapture(self.call_id, leg, track, self.bus.publish, offset_s=offset_s)
         self._captures[leg] = capture
+        self._dropped.discard(leg)
         self.bus.publish(LegConnected(call_id=self.call_id, leg=leg))
         return capture
+
+    async def answer(self, leg: Leg, offer: RTCSessionDescription, *,
+                     rejoin: bool = False) -> RTCSessionDescription:
+        """Answer a leg's WebRTC offer (browser, customer page, widget).
+
+        An offer for a leg that is still connected is refused unless ``rejoin`` says the
+        caller is replacing its own connection (a reload, an ICE restart by a fresh offer).
+        """
+        if self.status != "active":
+            raise CallClosed(f"call {self.call_id} is {self.status}")
+        if leg not in ("customer", "agent"):
+            raise SignalingError(f"unknown leg {leg!r}: use 'customer' or 'agent'")
+        current = self._leg_peers.get(leg)
+        if current is not None and current.pc.connectionState == "connected" and not rejoin:
+            raise SignalingError(f"the {leg} leg is already connected")
+        peer = ReceivingPeer(loopback=self.settings.ice == "loopback")
+        try:
+            answer = await peer.answer(offer)
+        except BaseException:
+            await peer.close()
+            raise
+        self._spawn(self._connect(leg, peer))
+        return answer
+
+    async def _connect(self, leg: Leg, peer: "ReceivingPeer") -> None:
+        try:
+            track = await peer.track()
+            await peer.connected()
+        except (asyncio.TimeoutError, ConnectionError, asyncio.CancelledError) as exc:
+            await peer.close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            log.warning("the %s leg of call %s did not connect: %s", leg, self.call_id, exc)
+            return
+        old_capture, old_peer = self._captures.pop(leg, None), self._leg_peers.pop(leg, None)
+        if old_capture is not None:
+            await old_capture.stop()
+        if old_peer is not None:
+            await old_peer.close()
+        self._leg_peers[leg] = peer
+        self._peers.append(peer)
+        self.attach(leg, track, offset_s=self.clock())
+
+        @peer.pc.on("connectionstatechange")
+        def _state() -> None:
+            if peer.pc.connectionState in ("failed", "closed") and \
+                    self._leg_peers.get(leg) is peer and self.status == "active":
+                self._leg_dropped(leg, peer.pc.connectionState)
+
+    def _leg_dropped(self, leg: Leg, reason: str) -> None:
+        if leg in self._dropped:
+            return
+        self._dropped.add(leg)
+        self.bus.publish(LegDropped(call_id=self.call_id, leg=leg, reason=reason))
+        self._spawn(self._abandon_unless_rejoined(leg))
+
+    async def _abandon_unless_rejoined(self, leg: Leg) -> None:
+        await asyncio.sleep(self.settings.rejoin_timeout_s)
+        if leg in self._dropped and self.status == "active":
+            await self.end(status="abandoned")
+
+    def set_muted(self, leg: Leg, muted: bool) -> None:
+        """While muted, the leg's audio does not reach the pipeline (silence does)."""
+        capture = self._captures.get(leg)
+        if capture is None:
+            raise ValueError(f"no {leg} leg on this call")
+        capture.muted = muted
+        self.bus.publish(LegMuted(call_id=self.call_id, leg=leg, muted=muted))
+
+    async def play(self, leg: Leg, recording_leg: str | Path, *, speed: float = 1.0) -> RecordedTrack:
+        """Play an audio file as ``leg`` of this live call (a recorded customer, say)."""
+        if self.status != "active":
+            raise CallClosed(f"call {self.call_id} is {self.status}")
+        track = RecordedTrack.from_file(recording_leg, speed=speed)
+        sender, receiver = await connect_loopback(track)
+        self._peers += [sender, receiver]
+        self.attach(leg, await receiver.track(), offset_s=self.clock())
+        return track
 
     async def replay(self, recording: RecordedCall | str | Path, *, speed: float | None = None) -> None:
         """Play a recorded call through real peer connections over loopback, to the end."""
@@ -87,10 +192,17 @@ class Call:
     def duration_s(self) -> float:
         return max((c.t for c in self._captures.values()), default=0.0)
 
+    @property
+    def legs(self) -> dict[Leg, str]:
+        """Each leg's state: connected, dropped, or muted."""
+        return {leg: "dropped" if leg in self._dropped else "muted" if c.muted else "connected"
+                for leg, c in self._captures.items()}
+
     async def end(self, status: str = "completed") -> None:
         """Flush every stage, publish CallEnded, wait for the summary, then close everything."""
-        if self.status == "ended":
+        if self.status in ("ending", "ended"):
             return
+        self.status = "ending"
         try:
             for leg, capture in self._captures.items():
                 await capture.stop()
@@ -105,10 +217,16 @@ class Call:
     async def close(self) -> None:
         """Release peers, tasks and subscribers (also after a failure)."""
         self.status = "ended"
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(c.stop() for c in self._captures.values()),
                              return_exceptions=True)
         await asyncio.gather(*(p.close() for p in self._peers), return_exceptions=True)
         self._peers.clear()
+        self._leg_peers.clear()
         await self.transcriber.close()
         await self.bus.close()
 
@@ -128,6 +246,18 @@ class CallCenter:
         call = Call(self, title=title)
         self.calls[call.call_id] = call
         return call
+
+    def start_call(self, *, title: str = "") -> Call:
+        """A new live call, started: legs join it with ``call.answer`` or ``call.play``."""
+        call = self.new_call(title=title)
+        call.start()
+        return call
+
+    def get(self, call_id: str) -> Call:
+        try:
+            return self.calls[call_id]
+        except KeyError:
+            raise LookupError(f"no call {call_id!r}") from None
 
     async def replay(self, recording: RecordedCall | str | Path, *, speed: float | None = None,
                      observer: Handler | None = None) -> Call:

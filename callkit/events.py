@@ -8,7 +8,7 @@ moment the call's audio began); ``wall`` is the Unix time the event was made, fo
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
@@ -39,6 +39,20 @@ class CallEnded(Event):
 @dataclass(frozen=True, kw_only=True)
 class LegConnected(Event):
     leg: Leg
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegDropped(Event):
+    """A leg's connection failed or closed; the call waits for it to rejoin."""
+
+    leg: Leg
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegMuted(Event):
+    leg: Leg
+    muted: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,3 +212,14 @@ class CallSummary(Event):
     topics: tuple[str, ...] = ()
     open_questions: tuple[str, ...] = ()
     written_by: str = "rules"
+
+
+def to_json(event: Event) -> dict[str, Any]:
+    """A JSON-able dict of an event, with its kind under "type" (audio samples left out)."""
+    data = {"type": type(event).__name__}
+    for f in fields(event):
+        value = getattr(event, f.name)
+        if isinstance(value, np.ndarray):
+            continue
+        data[f.name] = [asdict(w) for w in value] if f.name == "words" else value
+    return data

@@ -20,16 +20,20 @@ class LegCapture:
 
     A remote aiortc track never ends by itself, so reads time out and the loop also stops
     when :meth:`stop` is called. ``idle`` tells whether no frame came within ``read_timeout``.
+    While ``muted``, silence is published instead of the audio: nothing said reaches the
+    transcript, and the call's clock keeps running.
     """
 
     def __init__(self, call_id: str, leg: Leg, track: MediaStreamTrack,
-                 publish: Callable[[Event], None], *, read_timeout: float = 0.25):
+                 publish: Callable[[Event], None], *, read_timeout: float = 0.25,
+                 offset_s: float = 0.0):
         self.call_id = call_id
         self.leg = leg
         self.track = track
         self.publish = publish
         self.read_timeout = read_timeout
         self.samples_received = 0
+        self.offset_s = offset_s  # call time of this connection's first sample
         self.muted = False
         self.idle = asyncio.Event()
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
@@ -39,7 +43,7 @@ class LegCapture:
 
     @property
     def t(self) -> float:
-        return self.samples_received / RATE
+        return self.offset_s + self.samples_received / RATE
 
     async def _run(self) -> None:
         while True:

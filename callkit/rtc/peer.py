@@ -8,11 +8,14 @@ trickle ICE: a description is only complete once gathering has finished, which
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from .ice import loopback_only
+
+log = logging.getLogger(__name__)
 
 
 class SignalingError(ValueError):
@@ -40,18 +43,28 @@ class ReceivingPeer:
         with loopback_only(self.loopback):
             try:
                 await self.pc.setRemoteDescription(offer)
-            except ValueError as exc:
-                raise SignalingError(f"malformed offer: {exc}") from exc
+            except (ValueError, AssertionError, KeyError, IndexError) as exc:
+                # aiortc's SDP parser asserts on lines it cannot read.
+                raise SignalingError(f"malformed offer: {str(exc) or type(exc).__name__}") from exc
             await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription
 
     async def track(self, timeout: float = 10.0) -> MediaStreamTrack:
         return await asyncio.wait_for(asyncio.shield(self._track), timeout)
 
+    async def connected(self, timeout: float = 10.0) -> None:
+        """Wait until ICE and DTLS are done (the track exists before they are)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.pc.connectionState != "connected":
+            if self.pc.connectionState in ("failed", "closed") or loop.time() > deadline:
+                raise ConnectionError(f"the leg did not connect ({self.pc.connectionState})")
+            await asyncio.sleep(0.02)
+
     async def close(self) -> None:
         if not self._track.done():
             self._track.cancel()
-        await self.pc.close()
+        await close_pc(self.pc)
 
 
 class SendingPeer:
@@ -71,7 +84,20 @@ class SendingPeer:
         await self.pc.setRemoteDescription(answer)
 
     async def close(self) -> None:
-        await self.pc.close()
+        await close_pc(self.pc)
+
+
+async def close_pc(pc: RTCPeerConnection, timeout: float = 3.0) -> None:
+    """Close a peer connection without hanging the caller.
+
+    aiortc's close waits for a DTLS handshake that is still under way; when the other side
+    vanished mid-handshake that wait lasts until ICE gives up. The connection is marked
+    closed at once either way; past ``timeout`` we stop waiting and let aiortc finish alone.
+    """
+    try:
+        await asyncio.wait_for(asyncio.shield(pc.close()), timeout)
+    except asyncio.TimeoutError:
+        log.warning("peer connection still closing after %.0f s; continuing", timeout)
 
 
 async def connect_loopback(track: MediaStreamTrack) -> tuple[SendingPeer, ReceivingPeer]:

@@ -18,6 +18,7 @@ WINDOW_S = WINDOW / RATE
 PRE_ROLL_S = 0.3   # audio kept before the first voiced window: onsets are soft
 TAIL_S = 0.25      # audio kept after the last voiced window
 MIN_VOICED_S = 0.2  # shorter bursts (clicks, breaths) are not turns
+GAP_S = 0.2        # audio arriving this much later than expected means the leg was away
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,21 @@ class Endpointer:
         return self._start, np.concatenate(self._windows)
 
     def feed(self, samples: np.ndarray, t: float) -> list[SpeechStart | Utterance]:
+        out: list[SpeechStart | Utterance] = []
+        expected = self._t + len(self._buffer) / RATE
         if not self._t_set:
             self._t, self._t_set = t, True
+        elif t > expected + GAP_S:
+            # The leg was away (dropped and rejoined): the turn in progress ends where the
+            # audio stopped, and the clock jumps to the new audio.
+            out += self.flush()
+            self._history.clear()
+            self._buffer = np.zeros(0, dtype=np.float32)
+            self._t = t
         self._buffer = np.concatenate([self._buffer, samples])
         whole = len(self._buffer) // WINDOW * WINDOW
         chunk, self._buffer = self._buffer[:whole], self._buffer[whole:]
         probs = self.vad(chunk)
-        out: list[SpeechStart | Utterance] = []
         for i, prob in enumerate(probs):
             window = chunk[i * WINDOW:(i + 1) * WINDOW]
             out.extend(self._step(window, prob))
