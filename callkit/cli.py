@@ -84,6 +84,48 @@ def _stored_counts(con, call_id: str) -> dict[str, int]:
     return {what: con.execute(sql, [call_id]).fetchone()[0] for what, sql in queries.items()}
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.loopback:
+        settings = settings.replace(ice="loopback")
+    return asyncio.run(_serve(settings, args.port, args.title))
+
+
+async def _serve(settings: Settings, port: int, title: str) -> int:
+    import signal
+
+    from .call import CallCenter
+    from .console import TerminalView
+    from .server import CallServer
+    from .store.seed import is_seeded, seed
+
+    async with CallCenter(settings) as center:
+        if not await center.db.run(is_seeded):
+            print("seeding the demo database…", flush=True)
+            await center.db.run(lambda con: seed(con))
+        async with CallServer(center, port=port) as server:
+            call = center.start_call(title=title)
+            call.subscribe(TerminalView(), name="console")
+            print(f"callkit serve · call {call.call_id}")
+            print(f"  customer page  {server.customer_url(call)}")
+            print(f"  agent page     {server.customer_url(call)}&leg=agent")
+            print(f"  live events    curl -N '{server.url}/events/{call.call_id}"
+                  f"?token={server.token}'")
+            print("  Ctrl-C ends the call and prints its summary.\n", flush=True)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGINT, stop.set)
+            loop.add_signal_handler(signal.SIGTERM, stop.set)
+            while not stop.is_set() and call.status == "active":
+                try:
+                    await asyncio.wait_for(stop.wait(), 0.5)
+                except asyncio.TimeoutError:
+                    pass
+            await call.end()
+    print(f"\nCall {call.call_id} stored in {settings.db_path}")
+    return 0
+
+
 def default_speech_dir() -> Path:
     """../shared/data/speech beside the project (or beside the current folder)."""
     here = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
@@ -189,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     seed.add_argument("--today", help="anchor date YYYY-MM-DD (default: today)")
     seed.set_defaults(func=cmd_seed)
+
+    serve = sub.add_parser("serve", help="customer simulator page on 127.0.0.1 for a live call")
+    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any)")
+    serve.add_argument("--db", help="DuckDB file")
+    serve.add_argument("--title", default="live call", help="the call's title")
+    serve.add_argument("--loopback", action="store_true",
+                       help="offer only 127.0.0.1 ICE candidates (browser needs "
+                            "--allow-loopback-in-peer-connection)")
+    serve.set_defaults(func=cmd_serve)
 
     evaluate = sub.add_parser("eval", help="measure quality").add_subparsers(
         dest="what", required=True)

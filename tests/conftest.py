@@ -1,8 +1,13 @@
+import asyncio
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+
+from callkit.config import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -34,3 +39,28 @@ def fixed_con():
     seed(con, today=SEED_DAY)
     yield con
     con.close()
+
+
+@pytest.fixture
+def settings(seeded_db_file, tmp_path):
+    """Settings for a replayed call on a copy of the seeded database."""
+    db = tmp_path / "calls.duckdb"
+    db.write_bytes(seeded_db_file.read_bytes())
+    return Settings(db_path=db, ice="loopback", replay_speed=3.0, token_delay_s=0.0)
+
+
+@pytest_asyncio.fixture
+async def no_leaks():
+    """Fail if a test leaves tasks, call threads or peer connections behind."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    leftover_tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()
+                      and not t.done()]
+    assert leftover_tasks == [], leftover_tasks
+    # Allowed: the whisper pool (shared by the process on purpose), the event loop's default
+    # executor (aiortc encodes and decodes there; the loop joins it when it closes) and
+    # tqdm's process-wide monitor. Anything else a call started must be gone.
+    shared = ("callkit-stt", "asyncio_", "tqdm_monitor")
+    threads = [t for t in threading.enumerate() if t.ident not in before
+               and not t.name.startswith(shared) and t.is_alive()]
+    assert threads == [], threads

@@ -1,0 +1,68 @@
+"""The customer page in real (headless) Chromium, its microphone fed from a WAV file."""
+
+import asyncio
+import wave
+
+import numpy as np
+import pytest
+
+from callkit.call import CallCenter
+from callkit.events import AudioLevel, TranscriptFinal
+from callkit.recordings import load_recording
+from callkit.rtc.sources import read_audio
+from callkit.server import CallServer
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.integration
+
+
+def first_turn_wav(tmp_path):
+    """Sarah's first sentence as a 48 kHz mono WAV, with a second of silence after it."""
+    rec = load_recording("sarah_order")
+    end = rec.turns[0]["end_s"] + 1.5
+    samples = read_audio(rec.legs["customer"], 48000)[: int(end * 48000)]
+    path = tmp_path / "mic.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(samples.astype(np.int16).tobytes())
+    return path
+
+
+async def test_the_customer_page_streams_the_microphone_into_the_call(
+        settings, no_leaks, launch_chromium, tmp_path):
+    events = []
+    async with CallCenter(settings) as center, CallServer(center) as server:
+        call = center.start_call(title="browser")
+        call.subscribe(events.append, TranscriptFinal, AudioLevel)
+        browser = await launch_chromium(first_turn_wav(tmp_path))
+        page = await browser.new_page(viewport={"width": 760, "height": 620})
+        await page.goto(server.customer_url(call))
+        await page.click("#mic")
+        await page.wait_for_selector("#state[data-state=connected]", timeout=15000)
+        await page.wait_for_function(
+            "Number(document.querySelector('#level').dataset.peak || 0) > 0.05", timeout=10000)
+        await page.wait_for_selector(".line.customer:not(.partial)", timeout=30000)
+        await page.screenshot(path=str(ARTIFACTS / "customer_page.png"))
+        shown = await page.inner_text("#transcript")
+        await page.close()
+        await call.end()
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert finals and finals[0].leg == "customer"
+    assert "sarah johnson" in finals[0].text.lower()
+    assert "Sarah Johnson" in shown
+    assert max(e.peak for e in events if isinstance(e, AudioLevel)) > 0.1
+
+
+async def test_a_wrong_token_is_refused(settings, no_leaks, launch_chromium, tmp_path):
+    async with CallCenter(settings) as center, CallServer(center) as server:
+        call = center.start_call()
+        browser = await launch_chromium(first_turn_wav(tmp_path))
+        page = await browser.new_page()
+        response = await page.goto(f"{server.url}/?token=wrong&call={call.call_id}")
+        assert response.status == 403
+        assert "valid token" in await page.inner_text("body")
+        await page.screenshot(path=str(ARTIFACTS / "customer_page_wrong_token.png"))
+        await page.close()
+        await call.end()
