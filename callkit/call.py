@@ -149,6 +149,16 @@ class Call:
         if leg in self._dropped and self.status == "active":
             await self.end(status="abandoned")
 
+    async def hangup(self, leg: Leg) -> None:
+        """Close one leg (its peer and capture); what it said so far is flushed."""
+        capture, peer = self._captures.pop(leg, None), self._leg_peers.pop(leg, None)
+        self._dropped.discard(leg)
+        if capture is not None:
+            await capture.stop()
+            self.bus.publish(LegEnded(call_id=self.call_id, leg=leg))
+        if peer is not None:
+            await peer.close()
+
     def set_muted(self, leg: Leg, muted: bool) -> None:
         """While muted, the leg's audio does not reach the pipeline (silence does)."""
         capture = self._captures.get(leg)
