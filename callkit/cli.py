@@ -190,6 +190,23 @@ def cmd_bench_stt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_audio(args: argparse.Namespace) -> int:
+    from .bench.audio_bench import run_bench, summary_of
+    from .bench.report import print_table, write_json
+
+    levels = sorted({int(n) for n in args.legs.split(",")})
+    if not levels or min(levels) < 1:
+        raise ValueError("--legs takes positive whole numbers, e.g. 1,8")
+    audio = Path(args.audio) if args.audio else default_calls_dir() / "auto_repairs_40_UTC_caller.wav"
+    rows = run_bench(audio, levels, args.seconds)
+    print_table(rows, list(rows[0]), title=f"bench audio · aiortc over loopback · "
+                                          f"{args.seconds:g} s per leg · {audio.name}")
+    if args.json:
+        write_json(args.json, summary_of(rows), levels=rows)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def cmd_bench_assistant(args: argparse.Namespace) -> int:
     from .bench.assistant_bench import run_bench, summary_of
     from .bench.report import print_table, write_json
@@ -259,6 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     bstt.add_argument("--seconds", type=float, default=60.0, help="audio per stream")
     _add_stt_options(bstt)
     bstt.set_defaults(func=cmd_bench_stt)
+    baud = bench.add_parser("audio", help="WebRTC offer -> first frame and frame jitter")
+    baud.add_argument("--legs", default="1,8", help="concurrent legs (default 1,8)")
+    baud.add_argument("--seconds", type=float, default=10.0, help="audio per leg")
+    baud.add_argument("--audio", help="audio file to send (default: a recorded support call)")
+    baud.add_argument("--json", help="also write the figures to this JSON file")
+    baud.set_defaults(func=cmd_bench_audio)
     bas = bench.add_parser("assistant", help="final transcript → first suggestion token")
     bas.add_argument("--rounds", type=int, default=5, help="passes over the recorded scripts")
     bas.add_argument("--json", help="also write the figures to this JSON file")

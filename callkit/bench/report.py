@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import platform
 import sys
 import time
@@ -49,6 +50,27 @@ def write_json(path: str | Path, summary: dict[str, float], **details: Any) -> N
            **details}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def with_count(key: str, n: int, noun: str) -> str:
+    """A figure's name for a run of ``n`` things, stat and unit kept last:
+    ("speech_end_to_final_p95_s", 8, "streams") -> "speech_end_to_final_8streams_p95_s";
+    ("rtf", 8, "streams") -> "rtf_8streams"."""
+    match = re.fullmatch(r"(.+?)((?:_p\d+|_max)_[a-z]+)?", key)
+    return f"{match.group(1)}_{n}{noun}{match.group(2) or ''}"
+
+
+def summary_by_count(rows: list[dict], count_key: str, noun: str,
+                     keys: tuple[str, ...]) -> dict[str, float]:
+    """Flat figures of rows measured at several counts: the count-1 row under the plain
+    names (DESIGN.md's), the others through :func:`with_count`."""
+    out: dict[str, float] = {}
+    for row in rows:
+        for key in keys:
+            if key in row:
+                n = row[count_key]
+                out[key if n == 1 else with_count(key, n, noun)] = row[key]
+    return out
 
 
 def _cpus() -> int:

@@ -9,7 +9,6 @@ compared on the same machine state.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ..config import Settings
 from ..metrics import LatencyTracker
 from ..rtc.sources import read_audio
 from ..stt.whisper import WhisperRecognizer
+from .report import summary_by_count
 from .stt_eval import stream_through_stt
 
 
@@ -65,18 +65,6 @@ def run_bench(folder: Path, settings: Settings, levels: list[int], seconds: floa
 
 
 def summary_of(rows: list[dict]) -> dict[str, float]:
-    """Flat figures: the 1-stream row under DESIGN.md's names, others as
-    ``<what>_<n>streams_<stat>_<unit>`` (e.g. ``speech_end_to_final_8streams_p95_s``)."""
-    keys = ("speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
-            "speech_start_to_first_partial_p50_s", "speech_start_to_first_partial_p95_s", "rtf")
-    out: dict[str, float] = {}
-    for row in rows:
-        for key in keys:
-            if key in row:
-                out[key if row["streams"] == 1 else with_streams(key, row["streams"])] = row[key]
-    return out
-
-
-def with_streams(key: str, n: int) -> str:
-    match = re.fullmatch(r"(.+?)(_p\d+_s)?", key)
-    return f"{match.group(1)}_{n}streams{match.group(2) or ''}"
+    return summary_by_count(rows, "streams", "streams", (
+        "speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
+        "speech_start_to_first_partial_p50_s", "speech_start_to_first_partial_p95_s", "rtf"))

@@ -53,3 +53,13 @@ def test_bench_assistant_measures_both_engines(tmp_path):
     summary = json.loads((tmp_path / "a.json").read_text())["summary"]
     assert summary["final_to_first_token_p50_s"] < 0.5
     assert "openai_final_to_first_token_p95_s" in summary
+
+
+def test_bench_audio_measures_first_frame_and_jitter(tmp_path):
+    out = callkit("bench", "audio", "--legs", "1,2", "--seconds", "3", "--json",
+                  str(tmp_path / "a.json"))
+    assert "offer_to_first_frame_p50_s" in out
+    summary = json.loads((tmp_path / "a.json").read_text())["summary"]
+    assert 0 < summary["offer_to_first_frame_p50_s"] < 2
+    assert summary["frames_received_ratio_2legs"] > 0.9
+    assert "frame_jitter_2legs_p95_ms" in summary
