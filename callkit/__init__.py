@@ -1,0 +1,20 @@
+"""callkit: a real-time AI assistant for call-center agents, offline on a laptop.
+
+The names students use most, imported on first use so ``import callkit`` stays quick:
+``CallCenter`` and ``Call`` (call.py), ``Settings`` (config.py), ``CallServer`` (server.py),
+``Phone`` (widgets.py), ``load_recording`` (recordings.py).
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {"CallCenter": "call", "Call": "call", "Settings": "config", "CallServer": "server",
+            "Phone": "widgets", "load_recording": "recordings"}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'callkit' has no attribute {name!r}")

@@ -242,6 +242,13 @@ class RulesEngine:
         if memory.customer is None:
             async for out in self._identified(order["customer_id"], f"order #{number}", memory):
                 yield out
+        elif memory.context is not None and order["customer_id"] == memory.customer["id"]:
+            # A new fact: the order under discussion goes to the top of the panel.
+            summary = {k: order[k] for k in ("order_number", "product_id", "product_name",
+                                             "amount", "status", "order_date", "carrier", "eta")}
+            others = [o for o in memory.context["orders"] if o["order_number"] != number]
+            memory.context = {**memory.context, "orders": [summary, *others]}
+            yield ContextUpdate(memory.context, (), f"order #{number} mentioned")
         yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory),
                          key=f"order:{number}")
 

@@ -99,6 +99,7 @@ class Assistant:
             log.debug("suggestion held back (%s): %s", decision.reason, s.text)
             return
         if decision.wait_s:
+            # The policy counts call time; a call replayed faster passes it faster.
             await asyncio.sleep(decision.wait_s / max(self.settings.replay_speed, 1.0))
         sid = uuid.uuid4().hex[:12]
         self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid, kind=s.kind,

@@ -59,16 +59,14 @@ def summarize(memory: CallMemory) -> Summary:
     items = tuple(_action_item(c) for c in memory.commitments)
     scores = memory.customer_sentiments()
     if scores:
-        mean = sum(scores) / len(scores)
-        sentiment = sentiment_label(mean)
+        sentiment = sentiment_label(sum(scores) / len(scores))
         start, end = sentiment_label(scores[0]), sentiment_label(scores[-1])
-        trend = f"{start} at the start, {end} at the end" if start != end else "throughout"
+        trend = f" ({start} at the start, {end} at the end)" if start != end else " throughout"
     else:
-        sentiment, trend = "neutral", "no customer speech"
+        sentiment, trend = "neutral", " (no customer speech)"
     lines = [f"{who}. {reason}.", f"Resolution: {resolution}."]
     if items:
         lines.append("Action items: " + "; ".join(items) + ".")
-    lines.append(f"Customer sentiment: {sentiment} ({trend})." if trend != "throughout"
-                 else f"Customer sentiment: {sentiment} throughout.")
+    lines.append(f"Customer sentiment: {sentiment}{trend}.")
     return Summary(reason=reason, resolution=resolution, action_items=items,
                    sentiment=sentiment, text=" ".join(lines))

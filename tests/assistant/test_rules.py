@@ -107,3 +107,17 @@ async def test_a_misheard_digit_of_the_callers_own_order_finds_it(fixed_con):
         outs += [o async for o in engine.on_final(final, memory)]
     order = [o for o in outs if isinstance(o, Suggestion) and o.topic == "order"]
     assert len(order) == 1 and "#78901" in order[0].text
+
+
+async def test_an_order_mentioned_later_updates_the_context(fixed_con):
+    memory, calls = CallMemory(), []
+    engine = engine_for(fixed_con, calls)
+    updates = []
+    for text in ["My account number is 48213.", "It's about order 55102."]:
+        final = TranscriptFinal(call_id="c", leg="customer", text=text, start=0, end=1)
+        memory.add_turn("customer", text, 0)
+        updates += [o async for o in engine.on_final(final, memory) if isinstance(o, ContextUpdate)]
+    assert len(updates) == 2
+    assert updates[1].reason == "order #55102 mentioned"
+    assert updates[1].context["orders"][0]["order_number"] == "55102"
+    assert updates[1].context["customer"]["name"] == "Sarah Johnson"

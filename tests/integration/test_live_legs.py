@@ -200,3 +200,18 @@ async def test_four_calls_at_once_share_one_model_and_stay_isolated(settings, no
         other = "john doe" if name == "sarah_order" else "sarah johnson"
         assert other not in texts
     con.close()
+
+
+async def test_the_process_goes_back_to_idle_after_calls_end(settings, no_leaks):
+    import time
+
+    async with CallCenter(settings.replace(replay_speed=3.0)) as center, \
+            CallServer(center) as server:
+        call = center.start_call()
+        await call.play("customer", load_recording("sarah_order").legs["customer"], speed=3.0)
+        await asyncio.sleep(2)
+        await call.end()
+        assert server.url
+    before = time.process_time()
+    await asyncio.sleep(1.0)
+    assert time.process_time() - before < 0.05  # nothing left polling or decoding
