@@ -58,9 +58,10 @@ async def no_leaks():
                       and not t.done()]
     assert leftover_tasks == [], leftover_tasks
     # Allowed: the whisper pool (shared by the process on purpose), the event loop's default
-    # executor (aiortc encodes and decodes there; the loop joins it when it closes) and
-    # tqdm's process-wide monitor. Anything else a call started must be gone.
-    shared = ("callkit-stt", "asyncio_", "tqdm_monitor")
+    # executor (aiortc encodes and decodes there; the loop joins it when it closes), tqdm's
+    # process-wide monitor, and asyncio's reaper of the Playwright driver process (it ends
+    # just after the driver does). Anything else a call started must be gone.
+    shared = ("callkit-stt", "asyncio_", "tqdm_monitor", "asyncio-waitpid")
     threads = [t for t in threading.enumerate() if t.ident not in before
                and not t.name.startswith(shared) and t.is_alive()]
     assert threads == [], threads
