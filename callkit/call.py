@@ -167,28 +167,29 @@ class Call:
         capture.muted = muted
         self.bus.publish(LegMuted(call_id=self.call_id, leg=leg, muted=muted))
 
-    async def play(self, leg: Leg, recording_leg: str | Path, *, speed: float = 1.0) -> RecordedTrack:
-        """Play an audio file as ``leg`` of this live call (a recorded customer, say)."""
+    async def play(self, leg: Leg, audio: str | Path, *, speed: float = 1.0,
+                   offset_s: float | None = None) -> RecordedTrack:
+        """Play an audio file as ``leg`` through real peers over loopback (a recorded
+        customer in a live call, or one leg of a replay); returns the playing track."""
         if self.status != "active":
             raise CallClosed(f"call {self.call_id} is {self.status}")
-        track = RecordedTrack.from_file(recording_leg, speed=speed)
+        track = RecordedTrack.from_file(audio, speed=speed)
         sender, receiver = await connect_loopback(track)
         self._peers += [sender, receiver]
-        self.attach(leg, await receiver.track(), offset_s=self.clock())
+        self.attach(leg, await receiver.track(),
+                    offset_s=self.clock() if offset_s is None else offset_s)
         return track
 
     async def replay(self, recording: RecordedCall | str | Path, *, speed: float | None = None) -> None:
-        """Play a recorded call through real peer connections over loopback, to the end."""
+        """Play a recorded call, every leg from its start, and wait until all was heard.
+
+        Times are the recording's own (offset 0), so they match its script at any speed."""
         if not isinstance(recording, RecordedCall):
             recording = load_recording(recording)
         speed = speed or self.center.settings.replay_speed
-        tracks = {leg: RecordedTrack.from_file(path, speed=speed)
-                  for leg, path in recording.legs.items()}
-        for leg, track in tracks.items():
-            sender, receiver = await connect_loopback(track)
-            self._peers += [sender, receiver]
-            self.attach(leg, await receiver.track())
-        await asyncio.gather(*(t.finished.wait() for t in tracks.values()))
+        tracks = [await self.play(leg, path, speed=speed, offset_s=0.0)
+                  for leg, path in recording.legs.items()]
+        await asyncio.gather(*(t.finished.wait() for t in tracks))
         await asyncio.gather(*(c.wait_idle() for c in self._captures.values()))
 
     def feedback(self, suggestion_id: str, action: str) -> None:
