@@ -118,7 +118,9 @@ class RulesEngine:
                                 else "has sounded negative for several turns")
                              + ". Ask for the reason and offer the retention discount (20% for "
                              "three months) before processing anything.", key="churn")
-        if turn_sentiment >= 0.4 and memory.resolutions and memory.customer:
+        # Upsell once the caller has been helped and sounds pleased, not while they explain.
+        if (turn_sentiment >= 0.4 and memory.resolutions and memory.customer
+                and len(memory.customer_sentiments()) >= 3 and not final.text.rstrip().endswith("?")):
             async for out in self._upsell(memory):
                 yield out
 
@@ -199,16 +201,16 @@ class RulesEngine:
         customer = context["customer"]
         memory.customer, memory.context = customer, context
         yield ContextUpdate(context, (), f"identified by {how}")
-        if how.startswith("name"):
-            yield Suggestion("info", "normal", "compliance",
-                             f"Verify identity before discussing orders or bills: ask for the "
-                             "account number or the e-mail on file plus the billing zip code.",
-                             key="verify")
         tickets = context["tickets"]
         open_tickets = f", {len(tickets)} open ticket{'s' * (len(tickets) != 1)}" if tickets else ""
         yield Suggestion("info", "normal", "identity",
                          f"Customer identified: {customer['name']}, account "
                          f"#{customer['account_number']}, {customer['tier']} tier{open_tickets}.")
+        if how.startswith("name"):
+            yield Suggestion("info", "normal", "compliance",
+                             "Verify identity before discussing orders or bills: ask for the "
+                             "account number or the e-mail on file plus the billing zip code.",
+                             key="verify")
         if customer["tier"] in ("gold", "platinum"):
             yield Suggestion("alert", "high", "tier",
                              f"{first_name(customer)} is a {customer['tier'].title()} customer "
@@ -246,9 +248,11 @@ class RulesEngine:
             # A new fact: the order under discussion goes to the top of the panel.
             summary = {k: order[k] for k in ("order_number", "product_id", "product_name",
                                              "amount", "status", "order_date", "carrier", "eta")}
-            others = [o for o in memory.context["orders"] if o["order_number"] != number]
-            memory.context = {**memory.context, "orders": [summary, *others]}
-            yield ContextUpdate(memory.context, (), f"order #{number} mentioned")
+            orders = memory.context["orders"]
+            if not orders or orders[0]["order_number"] != number:
+                others = [o for o in orders if o["order_number"] != number]
+                memory.context = {**memory.context, "orders": [summary, *others]}
+                yield ContextUpdate(memory.context, (), f"order #{number} mentioned")
         yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory),
                          key=f"order:{number}")
 
