@@ -21,7 +21,7 @@ from ..config import Settings
 from ..events import TranscriptFinal
 from .memory import CallMemory
 from .redact import redact
-from .rules import ContextUpdate, Output, RulesEngine, Suggestion
+from .rules import Output, RulesEngine, Suggestion
 from .summary import Summary, summarize
 from .tools import TOOL_SCHEMAS, ToolRunner
 

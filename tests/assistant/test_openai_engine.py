@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 import pytest_asyncio
 
 from callkit.assistant.memory import CallMemory

@@ -1,6 +1,5 @@
 """The assistant stage on a bus: sentiment, streamed suggestions, feedback, latency marks."""
 
-import pytest_asyncio
 
 from callkit.assistant.stage import Assistant
 from callkit.bus import Bus

@@ -1,6 +1,5 @@
 """The customer page in real (headless) Chromium, its microphone fed from a WAV file."""
 
-import asyncio
 import wave
 
 import numpy as np

@@ -1,7 +1,6 @@
 """The Phone widget in a real JupyterLab, driven by headless Chromium with a WAV microphone:
 the browser's audio reaches the kernel over WebRTC signaled through the widget's comm."""
 
-import json
 import os
 import secrets
 import signal

@@ -110,7 +110,6 @@ async def test_bad_requests_get_clear_errors(settings, no_leaks):
 
 
 async def test_mute_stops_audio_reaching_the_transcript(settings, no_leaks):
-    audio = read_audio(load_recording("john_bill").legs["customer"])
     events = []
     async with CallCenter(settings) as center:
         call = center.start_call()
@@ -122,7 +121,6 @@ async def test_mute_stops_audio_reaching_the_transcript(settings, no_leaks):
         await call.end()
     texts = [e.text for e in events]
     assert len(texts) == 1 and "account" in texts[0].lower()
-    assert len(audio) > 0
 
 
 async def test_a_leg_that_drops_mid_utterance_rejoins_without_loss_or_repeats(settings, no_leaks):

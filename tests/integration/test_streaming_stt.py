@@ -1,6 +1,5 @@
 """Streaming transcription with the real whisper model on real speech."""
 
-import asyncio
 import time
 import tracemalloc
 

@@ -69,7 +69,6 @@ def test_a_long_turn_is_split_at_a_pause_not_mid_word():
     assert len(utterances) >= 2
     for a, b in zip(utterances, utterances[1:]):
         assert a.end == pytest.approx(b.start, abs=1e-6)  # nothing lost at a cut
-    vad = StreamingVad()
     # The cut falls where the VAD heard little speech.
     for u in utterances[:-1]:
         cut = int((u.end - utterances[0].start) * RATE)

@@ -4,7 +4,6 @@ recognizer whose 'words' are the seconds of audio they cover."""
 import asyncio
 
 import numpy as np
-import pytest
 
 from callkit.bus import Bus
 from callkit.bench.feed import feed_leg
