@@ -47,6 +47,16 @@ class _Subscriber:
         self.unfinished += 1
         self.queue.put_nowait(event)
 
+    async def stop(self) -> None:
+        """End the task and let go of what it had not handled, so a ``drain`` that was
+        waiting on this subscriber returns instead of waiting forever."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        while not self.queue.empty():
+            self.queue.get_nowait()
+            self.unfinished -= 1
+            self.queue.task_done()
+
 
 class Bus:
     def __init__(self) -> None:
@@ -67,8 +77,7 @@ class Bus:
         """Stop delivering to ``sub`` (a client that went away) and end its task."""
         if sub in self._subscribers:
             self._subscribers.remove(sub)
-        sub.task.cancel()
-        await asyncio.gather(sub.task, return_exceptions=True)
+        await sub.stop()
 
     def publish(self, event: Event) -> None:
         if self._closed:
@@ -87,8 +96,5 @@ class Bus:
 
     async def close(self) -> None:
         self._closed = True
-        tasks = [s.task for s in self._subscribers]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(s.stop() for s in self._subscribers))
         self._subscribers.clear()

@@ -79,3 +79,22 @@ async def test_close_cancels_every_task():
     bus.publish(final("ignored"))  # publishing after close is a no-op
     leftover = [t for t in asyncio.all_tasks() if t.get_name().startswith("bus:")]
     assert leftover == []
+
+
+async def test_drain_returns_when_a_subscriber_leaves_with_events_unhandled():
+    # A client that goes away (an SSE tab closed) while the call ends must not hang the end.
+    bus = Bus()
+    stuck = asyncio.Event()
+
+    async def never_done(_event):
+        await stuck.wait()
+
+    sub = bus.subscribe(never_done, TranscriptFinal)
+    for text in "abc":
+        bus.publish(final(text))
+    drain = asyncio.create_task(bus.drain())
+    await asyncio.sleep(0.01)
+    assert not drain.done()
+    await bus.unsubscribe(sub)
+    await asyncio.wait_for(drain, 1.0)
+    await bus.close()
