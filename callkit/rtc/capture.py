@@ -65,16 +65,24 @@ class LegCapture:
         t = self.t
         self.samples_received += len(samples)
         self.publish(AudioChunk(call_id=self.call_id, leg=self.leg, t=t, samples=samples))
+        # Readings cover exactly LEVEL_INTERVAL_S each (the rest carries over), so a meter
+        # gets them at a steady 20 Hz whatever size the frames come in.
         self._level_buffer.append(samples)
         self._level_samples += len(samples)
-        if self._level_samples >= LEVEL_INTERVAL_S * RATE:
-            block = np.concatenate(self._level_buffer)
-            self._level_buffer.clear()
-            self._level_samples = 0
+        block_len = int(LEVEL_INTERVAL_S * RATE)
+        if self._level_samples < block_len:
+            return
+        pending = np.concatenate(self._level_buffer)
+        whole = len(pending) // block_len * block_len
+        for start in range(0, whole, block_len):
+            block = pending[start:start + block_len]
             self.publish(AudioLevel(
-                call_id=self.call_id, leg=self.leg, t=self.t,
+                call_id=self.call_id, leg=self.leg,
+                t=self.t - (len(pending) - start - block_len) / RATE,
                 rms=float(np.sqrt(np.mean(block * block))), peak=float(np.max(np.abs(block))),
             ))
+        self._level_buffer = [pending[whole:]]
+        self._level_samples = len(pending) - whole
 
     async def wait_idle(self, limit: float = 5.0) -> None:
         """Wait until no frame has arrived for ``read_timeout`` (at most ``limit`` seconds)."""

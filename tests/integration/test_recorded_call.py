@@ -52,8 +52,12 @@ async def test_sarah_johnson_call_end_to_end(settings, no_leaks):
     finals = [e for e in events if isinstance(e, TranscriptFinal)]
     ends = [e for e in events if isinstance(e, SpeechEnded)]
     assert len(ends) >= len(finals)
-    partial_texts = [e.text for e in events if isinstance(e, TranscriptPartial)]
-    assert all(p not in {f.text for f in finals} or True for p in partial_texts)
+    # Each partial is replaced in place by its own turn's final, which comes after it.
+    final_at = {(e.leg, e.turn): i for i, e in enumerate(events) if isinstance(e, TranscriptFinal)}
+    partials = [(i, e) for i, e in enumerate(events) if isinstance(e, TranscriptPartial)]
+    assert partials
+    assert all(i < final_at[(e.leg, e.turn)] for i, e in partials)
+    assert len({(f.leg, f.turn) for f in finals}) == len(finals)  # one final per turn
 
 
 def test_callkit_demo_command(seeded_db_file, tmp_path):
