@@ -70,16 +70,18 @@ async def _demo(settings: Settings, recording) -> int:
         call = await center.replay(recording, observer=TerminalView())
         counts = await center.db.run(_stored_counts, call.call_id)
     print(f"\nCall {call.call_id} stored in {settings.db_path}")
-    print("  " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    print("  " + ", ".join(f"{n} {one if n == 1 else many}"
+                           for (one, many), n in counts.items()))
     return 0
 
 
-def _stored_counts(con, call_id: str) -> dict[str, int]:
+def _stored_counts(con, call_id: str) -> dict[tuple[str, str], int]:
     queries = {
-        "transcript lines": "SELECT count(*) FROM transcripts WHERE call_id = $1",
-        "suggestions": "SELECT count(*) FROM ai_suggestions WHERE call_id = $1",
-        "tool calls": "SELECT count(*) FROM tool_calls WHERE call_id = $1",
-        "summary": "SELECT count(*) FROM call_summaries WHERE call_id = $1",
+        ("transcript line", "transcript lines"):
+            "SELECT count(*) FROM transcripts WHERE call_id = $1",
+        ("suggestion", "suggestions"): "SELECT count(*) FROM ai_suggestions WHERE call_id = $1",
+        ("tool call", "tool calls"): "SELECT count(*) FROM tool_calls WHERE call_id = $1",
+        ("summary", "summaries"): "SELECT count(*) FROM call_summaries WHERE call_id = $1",
     }
     return {what: con.execute(sql, [call_id]).fetchone()[0] for what, sql in queries.items()}
 

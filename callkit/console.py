@@ -58,7 +58,8 @@ class TerminalView:
         if not self.live or (self._open not in (None, "partial")):
             return
         text = f"[{clock(e.start)}] {e.leg.upper():<9}{e.text} …"
-        width = os.get_terminal_size(self.out.fileno()).columns if self.live else 100
+        # A pseudo-terminal may report no width at all; a partial must still fit one line.
+        width = os.get_terminal_size(self.out.fileno()).columns or 100
         self.out.write("\r\x1b[K" + self._c("dim", text[: width - 1]))
         self.out.flush()
         self._open = "partial"
@@ -66,7 +67,7 @@ class TerminalView:
     def _on_TranscriptFinal(self, e: TranscriptFinal) -> None:
         speaker = self._c(e.leg, f"{e.leg.upper():<9}")
         body = textwrap.fill(e.text, width=88, initial_indent="", subsequent_indent=" " * 19)
-        self._line(f"[{clock(e.start)}] {speaker} {body}")
+        self._line(f"[{clock(e.start)}] {speaker}{body}")
 
     def _on_SuggestionStarted(self, e: SuggestionStarted) -> None:
         self._close_open_line()

@@ -27,8 +27,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 FRUSTRATION = ("frustrated", "frustrating", "angry", "upset", "annoyed", "ridiculous",
                "unacceptable", "terrible", "fed up", "disappointed")
-COMMITMENT = re.compile(r"\b(?:I'll|I will|we'll|we will|I'm going to)\s+(.+)", re.I)
-CLAUSE_BREAK = re.compile(r"[.?!;]|,\s*(?:and|but|then)\s+")
+_PROMISE = r"(?:I'll|I will|we'll|we will|I'm going to)"
+COMMITMENT = re.compile(rf"\b{_PROMISE}\s+(.+)", re.I)
+# Two promises in one sentence are two action items: "I'll add an alert and I'll call you".
+CLAUSE_BREAK = re.compile(rf"[.?!;]|,\s*(?:and|but|then)\s+|\s+(?:and|but|then)\s+(?={_PROMISE}\b)",
+                          re.I)
 
 
 @dataclass(frozen=True)

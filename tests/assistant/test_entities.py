@@ -32,6 +32,10 @@ def test_topics_and_frustration():
 def test_agent_commitments():
     m = find_mentions("Sure. I'll call you back tomorrow about a credit. We will waive the fee.")
     assert m.commitments == ("call you back tomorrow about a credit", "waive the fee")
+    two = find_mentions("I'll add a data usage alert to your account and I'll call you back "
+                        "tomorrow about a credit.")
+    assert two.commitments == ("add a data usage alert to your account",
+                               "call you back tomorrow about a credit")
 
 
 def test_greetings_are_not_names():
