@@ -16,6 +16,7 @@ from .bus import Bus, Handler
 from .config import Settings
 from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegDropped,
                      LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal)
+from .journal import Journal
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
@@ -57,6 +58,9 @@ class Call:
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, SuggestionFeedback, CallEnded,
                            name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
+        # What a client that joins late or reconnects reads to catch up (SSE, pages).
+        self.journal = Journal()
+        self.bus.subscribe(self.journal, name="journal")
 
     def subscribe(self, handler: Handler, *kinds: type[Event], name: str | None = None):
         """Follow the call's events (a UI, a console view, a test); returns the subscription."""
@@ -240,6 +244,7 @@ class Call:
         self._leg_peers.clear()
         await self.transcriber.close()
         await self.bus.close()
+        self.journal.close()
 
 
 class CallCenter:

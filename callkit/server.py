@@ -4,6 +4,7 @@
 - ``POST /offer``            a leg's SDP offer → answer (JSON: sdp, type, call, leg, rejoin)
 - ``POST /play``             play a recorded call's customer leg into a call (JSON: call, recording)
 - ``GET /events/{call}``     Server-Sent Events: the call's transcript, suggestions, context…
+                             (numbered: ``Last-Event-ID`` or ``?after=N`` resumes)
 - ``GET /calls``             the calls this server knows, with their legs' states
 The token is compared in constant time; a wrong or missing token gets 403 and nothing else.
 """
@@ -22,7 +23,8 @@ from aiohttp import web
 from aiortc import RTCSessionDescription
 
 from .call import Call, CallCenter, CallClosed
-from .events import AudioChunk, AudioLevel, Event, to_json
+from .events import AudioLevel, CallSummary, Event, to_json
+from .journal import Journal
 from .recordings import list_recordings, load_recording
 from .rtc.peer import SignalingError
 
@@ -43,7 +45,7 @@ class CallServer:
         self.port = port
         self.token = token or secrets.token_urlsafe(16)
         self._runner: web.AppRunner | None = None
-        self._streams: set[asyncio.Queue] = set()
+        self._closing = asyncio.Event()  # ends the open event streams
 
     # lifecycle ---------------------------------------------------------------------------
     async def start(self) -> "CallServer":
@@ -61,8 +63,7 @@ class CallServer:
         return self
 
     async def close(self) -> None:
-        for queue in list(self._streams):
-            queue.put_nowait(None)
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -151,50 +152,67 @@ class CallServer:
                                    "legs": c.legs} for c in self.center.calls.values()])
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
-        """The seed's SSE pattern: one ``data:`` line of JSON per event, as it happens."""
+        """The seed's SSE pattern: one ``data:`` line of JSON per event, as it happens.
+
+        Each event's SSE ``id`` is its number in the call's journal. A client that reconnects
+        (EventSource does so by itself and sends ``Last-Event-ID``), or asks ``?after=N``, gets
+        what it missed and nothing twice; a new client first gets the call so far.
+        """
         call = self._call(request.match_info["call_id"])
-        if call.status not in ("new", "active"):
-            raise web.HTTPGone(text=json.dumps({"error": f"call {call.call_id} has ended"}),
-                               content_type="application/json")
-        queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=10_000)
-
-        def forward(event: Event) -> None:
-            if isinstance(event, AudioChunk):
-                return
-            if queue.full():
-                return  # a client that stopped reading loses events, not the call's memory
-            queue.put_nowait(event)
-
-        subscription = call.subscribe(forward, name=f"sse:{id(queue)}")
-        self._streams.add(queue)
+        journal = call.journal
+        after = _last_event_id(request)
+        if journal.closed and after >= journal.last_id:
+            # Nothing more will come; 204 tells an EventSource to stop reconnecting.
+            return web.Response(status=204)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                                "Cache-Control": "no-cache"})
         await response.prepare(request)
+        catching_up = True
         try:
             while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), SSE_HEARTBEAT_S)
-                except asyncio.TimeoutError:
+                for number, event in journal.since(after):
+                    after = number
+                    if catching_up and isinstance(event, AudioLevel):
+                        continue  # past levels are noise to a client catching up
+                    payload = _payload(event)
+                    await response.write(f"id: {number}\nevent: {payload['type']}\n"
+                                         f"data: {json.dumps(payload, default=str)}\n\n".encode())
+                    if isinstance(event, CallSummary):  # the last event of a call
+                        return response
+                catching_up = False
+                more = await self._wait(journal, after)
+                if more is None or (journal.closed and after >= journal.last_id):
+                    return response
+                if not more:
                     await response.write(b": keep-alive\n\n")
-                    continue
-                if event is None:
-                    break
-                if isinstance(event, AudioLevel):
-                    payload = {"type": "AudioLevel", "leg": event.leg, "rms": event.rms,
-                               "peak": event.peak, "t": event.t}
-                else:
-                    payload = to_json(event)
-                name = payload["type"]
-                await response.write(
-                    f"event: {name}\ndata: {json.dumps(payload, default=str)}\n\n".encode())
-                if name == "CallSummary":  # the last event of a call
-                    break
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
-        finally:
-            self._streams.discard(queue)
-            await call.bus.unsubscribe(subscription)
-        return response
+        except ConnectionResetError:
+            return response  # the client went away; it can come back with Last-Event-ID
+
+    async def _wait(self, journal: Journal, after: int) -> bool | None:
+        """True once the journal has more, False after a quiet heartbeat interval, None when
+        this server is closing."""
+        grew = asyncio.ensure_future(journal.wait(after, SSE_HEARTBEAT_S))
+        closing = asyncio.ensure_future(self._closing.wait())
+        done, pending = await asyncio.wait({grew, closing}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return None if closing in done else grew.result()
+
+
+def _last_event_id(request: web.Request) -> int:
+    raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise _bad(f"Last-Event-ID / after must be an event number, not {raw!r}") from None
+
+
+def _payload(event: Event) -> dict:
+    if isinstance(event, AudioLevel):
+        return {"type": "AudioLevel", "leg": event.leg, "rms": event.rms, "peak": event.peak,
+                "t": event.t}
+    return to_json(event)
 
 
 def _bad(message: str) -> web.HTTPBadRequest:

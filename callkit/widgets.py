@@ -122,12 +122,17 @@ class Phone(anywidget.AnyWidget):
     def close(self) -> None:
         """Closing the widget hangs up its leg (peer, capture) and stops its tasks and its
         subscription; the call itself goes on until it is ended."""
-        def stop() -> None:
-            for task in list(self._tasks):
-                task.cancel()
-            if self.call.status == "active":
-                self._loop.create_task(self.call.hangup(self.leg))
-                self._loop.create_task(self.call.bus.unsubscribe(self._subscription))
-        if not self._loop.is_closed():
-            self._on_loop(stop)
+        loop = getattr(self, "_loop", None)  # None when __init__ failed before setting it
+        if loop is not None and not loop.is_closed():
+            self._on_loop(self._hang_up)
         super().close()
+
+    def _hang_up(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self.call.status == "active":
+            self._spawn(self._leave)
+
+    async def _leave(self) -> None:
+        await self.call.hangup(self.leg)
+        await self.call.bus.unsubscribe(self._subscription)

@@ -106,7 +106,8 @@ function render({ model, el }) {
     $(".ck-call").disabled = true;
     $(".ck-mute").disabled = $(".ck-hangup").disabled = false;
     meter();
-    await connect(false);
+    // After a page reload the kernel still holds this leg's old connection: replace it.
+    await connect(["connected", "reconnecting"].includes(model.get("state")));
   };
   $(".ck-mute").onclick = () => {
     model.set("muted", !model.get("muted"));

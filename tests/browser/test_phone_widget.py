@@ -55,8 +55,13 @@ def jupyterlab(tmp_path, seeded_db_file):
                                  "language": "python"}
     nbformat.write(nb, tmp_path / "phone.ipynb")
     port, token = free_port(), secrets.token_hex(12)
+    # No "get notified about Jupyter news?" pop-up over the screenshots (and no fetch).
+    news = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "HF_HUB_OFFLINE": "1"}
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "HF_HUB_OFFLINE": "1",
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
          f"--port={port}", f"--IdentityProvider.token={token}", "--allow-root",

@@ -32,14 +32,26 @@ async def offer_via_http(session, server, call, track, leg="customer", rejoin=Fa
     return sender
 
 
-async def read_sse(session, server, call, into):
-    async with session.get(f"{server.url}/events/{call.call_id}",
+async def sse_events(resp):
+    """(id, event) pairs of a Server-Sent Events response, as they arrive."""
+    number = None
+    async for raw in resp.content:
+        line = raw.decode().strip()
+        if line.startswith("id: "):
+            number = int(line[4:])
+        elif line.startswith("data: "):
+            yield number, json.loads(line[6:])
+
+
+async def read_sse(session, server, call, into, last_id=None, stop_after=None):
+    headers = {"Last-Event-ID": str(last_id)} if last_id is not None else {}
+    async with session.get(f"{server.url}/events/{call.call_id}", headers=headers,
                            params={"token": server.token}) as resp:
         assert resp.headers["Content-Type"].startswith("text/event-stream")
-        async for raw in resp.content:
-            line = raw.decode().strip()
-            if line.startswith("data: "):
-                into.append(json.loads(line[6:]))
+        async for number, event in sse_events(resp):
+            into.append(event | {"id": number})
+            if len(into) == stop_after:
+                return
 
 
 async def test_customer_joins_over_http_and_sse_follows_the_call(settings, no_leaks):
@@ -63,6 +75,37 @@ async def test_customer_joins_over_http_and_sse_follows_the_call(settings, no_le
     assert finals and finals[0]["leg"] == "customer" and "78901" in finals[0]["text"]
     assert "CustomerContext" in kinds and "SuggestionToken" in kinds
     assert kinds[-1] == "CallSummary"
+
+
+async def test_an_event_stream_that_drops_resumes_without_loss_or_repeats(settings, no_leaks):
+    async with CallCenter(settings) as center, CallServer(center) as server:
+        call = center.start_call()
+        first, second, replay = [], [], []
+        async with aiohttp.ClientSession() as session:
+            track = await call.play("customer", load_recording("sarah_order").legs["customer"],
+                                    speed=3.0)
+            await read_sse(session, server, call, first, stop_after=40)  # then the tab drops
+            await asyncio.sleep(1.5)  # the call goes on meanwhile
+            follower = asyncio.create_task(
+                read_sse(session, server, call, second, last_id=first[-1]["id"]))
+            await track.finished.wait()
+            await call.end()
+            await asyncio.wait_for(follower, 10)
+            # A client that comes after the end gets the whole call, once.
+            await read_sse(session, server, call, replay)
+            async with session.get(f"{server.url}/events/{call.call_id}",
+                                   params={"token": server.token},
+                                   headers={"Last-Event-ID": str(replay[-1]["id"])}) as resp:
+                assert resp.status == 204  # nothing more: EventSource stops reconnecting
+            async with session.get(f"{server.url}/events/{call.call_id}",
+                                   params={"token": server.token, "after": "x"}) as resp:
+                assert resp.status == 400
+    ids = [e["id"] for e in first + second]
+    assert ids == sorted(set(ids))  # nothing twice, in order
+    assert second[0]["id"] > first[-1]["id"] and second[-1]["type"] == "CallSummary"
+    heard = [e["id"] for e in first + second if e["type"] != "AudioLevel"]
+    assert heard == [e["id"] for e in replay]  # and nothing lost
+    assert {"TranscriptFinal", "SuggestionDone", "CustomerContext"} <= {e["type"] for e in second}
 
 
 async def test_bad_requests_get_clear_errors(settings, no_leaks):
