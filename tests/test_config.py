@@ -29,3 +29,14 @@ def test_environment_overrides_are_parsed_by_type(tmp_path):
 def test_bad_values_name_the_variable(env, message):
     with pytest.raises(ValueError, match=message):
         Settings.from_env(env)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    import dataclasses
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [f.name for f in dataclasses.fields(Settings)
+               if f"`CALLKIT_{f.name.upper()}`" not in readme]
+    assert missing == []

@@ -60,6 +60,13 @@ class Endpointer:
         """A turn has been announced (SpeechStart) and has not ended yet."""
         return self._in_speech and self._announced
 
+    @property
+    def trailing_silence_s(self) -> float:
+        """How long the speaker of the turn in progress has been quiet (0 when idle)."""
+        if not self._in_speech:
+            return 0.0
+        return (len(self._windows) - 1 - self._last_voiced) * WINDOW_S
+
     def current_audio(self) -> tuple[float, np.ndarray]:
         """Start time and audio of the turn in progress (empty when idle)."""
         if not self._in_speech:

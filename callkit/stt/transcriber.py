@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 COMMIT_MARGIN_S = 1.0   # a segment ending this long before the newest audio is settled
 ARRIVALS_KEPT_S = 60.0  # how far back audio times can be mapped to arrival times
+# No partial once the speaker has been quiet this long: it would show no new words, and the
+# final, which is likely to follow, would have to wait for it on the shared recognizer.
+PARTIAL_QUIET_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class _LegStream:
             else:
                 self._final(item)
         if (self.endpointer.speaking and end_t >= self.next_partial_t
+                and self.endpointer.trailing_silence_s < PARTIAL_QUIET_S
                 and self.jobs.empty() and not self.stage.recognizer.busy):
             start, audio = self.endpointer.current_audio()
             self.jobs.put_nowait(_PartialJob(self.turn_number, start, audio))

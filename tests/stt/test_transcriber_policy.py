@@ -98,3 +98,15 @@ async def test_a_backlog_thins_partials_but_keeps_every_final():
     partials = [e for e in events if isinstance(e, TranscriptPartial)]
     assert [f.turn for f in finals] == [1, 2, 3, 4, 5, 6]
     assert len(partials) < 6
+
+
+async def test_no_partial_starts_while_the_speaker_is_quiet():
+    # Speech, a pause longer than the partial interval, speech again, then the end.
+    probs = pattern((0.5, 0.0), (1.5, 0.9), (0.5, 0.0), (1.5, 0.9), (1.0, 0.0))
+    rec = ClockRecognizer()
+    await run(probs, rec, speed=1.0, partial_interval_s=0.3, endpoint_silence_s=0.6)
+    voiced = [(0.5, 2.0), (2.5, 4.0)]
+    partial_ends = [end for _, end in rec.decoded[:-1]]
+    assert partial_ends
+    # Each partial was asked for while the speaker was talking or had just stopped.
+    assert all(any(a <= t <= b + 0.3 for a, b in voiced) for t in partial_ends), partial_ends
