@@ -18,6 +18,7 @@ from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnecte
                      LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal)
 from .journal import Journal
 from .recordings import RecordedCall, load_recording
+from .shutdown import close_at_exit, closed
 from .rtc.capture import LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
 from .rtc.sources import RecordedTrack
@@ -28,6 +29,7 @@ from .store.recorder import RECORDED, Recorder
 
 
 log = logging.getLogger(__name__)
+END_TIMEOUT_S = 5.0  # ending a call flushes its last words through whisper; never longer
 
 
 class CallClosed(RuntimeError):
@@ -257,8 +259,14 @@ class CallCenter:
         self._owns_db = db is None
         self.recognizer = recognizer or shared_recognizer(self.settings)
         self.calls: dict[str, Call] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None  # where the calls live
 
     def new_call(self, *, title: str = "") -> Call:
+        if self.loop is None:
+            # Calls own tasks and peer connections on this loop; if the process exits with
+            # one still open (a kernel shut down mid-call), it is closed there (shutdown.py).
+            self.loop = asyncio.get_running_loop()
+            close_at_exit(self)
         call = Call(self, title=title)
         self.calls[call.call_id] = call
         return call
@@ -294,10 +302,16 @@ class CallCenter:
         return call
 
     async def aclose(self) -> None:
+        """End the calls still live as abandoned (what was said so far is transcribed and
+        stored, with a summary), then release every call, the database and this center."""
+        live = [c for c in self.calls.values() if c.status == "active"]
+        await asyncio.gather(*(asyncio.wait_for(c.end(status="abandoned"), END_TIMEOUT_S)
+                               for c in live), return_exceptions=True)
         await asyncio.gather(*(c.close() for c in self.calls.values()), return_exceptions=True)
         self.calls.clear()
         if self._owns_db:
             self.db.close()
+        closed(self)
 
     async def __aenter__(self) -> "CallCenter":
         return self
