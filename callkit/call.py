@@ -23,7 +23,8 @@ from .rtc.capture import LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
 from .rtc.sources import RecordedTrack
 from .stt.transcriber import Transcriber
-from .stt.whisper import WhisperRecognizer, shared_recognizer
+from .stt.engines import shared_recognizer
+from .stt.protocol import Recognizer
 from .store.db import Database
 from .store.recorder import RECORDED, Recorder
 
@@ -253,7 +254,7 @@ class CallCenter:
     """Shared resources of every call in this process: the database and the whisper model."""
 
     def __init__(self, settings: Settings | None = None, *,
-                 recognizer: WhisperRecognizer | None = None, db: Database | None = None):
+                 recognizer: Recognizer | None = None, db: Database | None = None):
         self.settings = settings or Settings.from_env()
         self.db = db or Database(self.settings.db_path)
         self._owns_db = db is None

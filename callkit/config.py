@@ -21,6 +21,9 @@ def default_model_cache() -> Path:
     return Path(platformdirs.user_cache_dir("callkit")) / "models"
 
 
+STT_ENGINES = ("faster-whisper",)  # a new engine implements stt/protocol.py's Recognizer
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = field(default_factory=default_db_path)
@@ -28,6 +31,7 @@ class Settings:
     # "default": aioice gathers the host's addresses (what a real browser needs);
     # "loopback": only 127.0.0.1, for recorded-call replay, tests and benchmarks.
     ice: str = "default"
+    stt_engine: str = "faster-whisper"
     stt_model: str = "tiny.en"
     stt_language: str = "en"
     # Where a model assembled from several packages (``base``) is kept once joined.
@@ -82,6 +86,9 @@ class Settings:
         if self.suggestions_per_minute < 1 or not 0 <= self.suggestion_similarity <= 100:
             raise ValueError("CALLKIT_SUGGESTIONS_PER_MINUTE must be >= 1 and "
                              "CALLKIT_SUGGESTION_SIMILARITY within 0-100")
+        if self.stt_engine not in STT_ENGINES:
+            raise ValueError(f"CALLKIT_STT_ENGINE must be one of {', '.join(STT_ENGINES)}, "
+                             f"not {self.stt_engine!r}")
         if self.ice not in ("default", "loopback"):
             raise ValueError(f"CALLKIT_ICE must be 'default' or 'loopback', not {self.ice!r}")
         for name in ("endpoint_silence_s", "max_utterance_s", "partial_interval_s", "replay_speed",

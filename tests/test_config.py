@@ -40,3 +40,9 @@ def test_every_setting_is_documented_in_the_readme():
     missing = [f.name for f in dataclasses.fields(Settings)
                if f"`CALLKIT_{f.name.upper()}`" not in readme]
     assert missing == []
+
+
+def test_the_speech_engine_is_chosen_in_config():
+    assert Settings.from_env({}).stt_engine == "faster-whisper"
+    with pytest.raises(ValueError, match="CALLKIT_STT_ENGINE must be one of faster-whisper"):
+        Settings.from_env({"CALLKIT_STT_ENGINE": "deepgram"})

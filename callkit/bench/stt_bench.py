@@ -17,7 +17,7 @@ import numpy as np
 from ..config import Settings
 from ..metrics import LatencyTracker
 from ..rtc.sources import read_audio
-from ..stt.whisper import WhisperRecognizer
+from ..stt.protocol import Recognizer
 from .report import summary_by_count
 from .stt_eval import stream_through_stt
 
@@ -44,7 +44,7 @@ def speech_fraction(samples: np.ndarray, window: int = 480) -> float:
 
 
 async def run_level(streams: list[tuple[str, np.ndarray]], n: int, settings: Settings,
-                    recognizer: WhisperRecognizer) -> dict:
+                    recognizer: Recognizer) -> dict:
     tracker = LatencyTracker()
     compute0 = recognizer.compute_s
     started = time.perf_counter()
@@ -62,14 +62,14 @@ async def run_level(streams: list[tuple[str, np.ndarray]], n: int, settings: Set
             **tracker.summary()}
 
 
-async def bench(folder: Path, settings: Settings, recognizer: WhisperRecognizer,
+async def bench(folder: Path, settings: Settings, recognizer: Recognizer,
                 levels: list[int], seconds: float) -> list[dict]:
     streams = load_streams(folder, seconds)
     return [await run_level(streams, n, settings, recognizer) for n in levels]
 
 
 def run_bench(folder: Path, settings: Settings, levels: list[int], seconds: float) -> list[dict]:
-    from ..stt.whisper import shared_recognizer
+    from ..stt.engines import shared_recognizer
 
     return asyncio.run(bench(folder, settings, shared_recognizer(settings), levels, seconds))
 

@@ -22,7 +22,7 @@ from ..events import LatencyMark, TranscriptFinal, TranscriptPartial
 from ..metrics import LatencyTracker
 from ..rtc.sources import read_audio
 from ..stt.transcriber import Transcriber
-from ..stt.whisper import WhisperRecognizer
+from ..stt.protocol import Recognizer
 from .feed import feed_leg
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
@@ -68,7 +68,7 @@ def find_pairs(folder: Path) -> list[tuple[Path, Path]]:
 
 
 async def stream_through_stt(samples: np.ndarray, settings: Settings,
-                             recognizer: WhisperRecognizer, tracker: LatencyTracker,
+                             recognizer: Recognizer, tracker: LatencyTracker,
                              speed: float, call_id: str = "eval") -> StreamResult:
     """Run 16 kHz mono float32 ``samples`` as the customer leg of a call's STT stage."""
     bus = Bus()
@@ -91,7 +91,7 @@ def score(reference: str, hypothesis: str) -> jiwer.WordOutput:
     return jiwer.process_words(ref if ref.strip() else "<empty>", hyp)
 
 
-async def evaluate(folder: Path, settings: Settings, recognizer: WhisperRecognizer, *,
+async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
                    speed: float = 1.0, progress: bool = True) -> dict:
     from tqdm import tqdm
 
@@ -134,7 +134,7 @@ async def evaluate(folder: Path, settings: Settings, recognizer: WhisperRecogniz
 
 
 def run_eval(folder: Path, settings: Settings, speed: float, progress: bool) -> dict:
-    from ..stt.whisper import shared_recognizer
+    from ..stt.engines import shared_recognizer
 
     recognizer = shared_recognizer(settings)
     return asyncio.run(evaluate(folder, settings, recognizer, speed=speed, progress=progress))

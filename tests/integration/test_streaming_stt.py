@@ -11,7 +11,7 @@ from callkit.config import Settings
 from callkit.events import TranscriptFinal, TranscriptPartial
 from callkit.metrics import LatencyTracker
 from callkit.rtc.sources import read_audio
-from callkit.stt.whisper import shared_recognizer
+from callkit.stt.engines import shared_recognizer
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.integration

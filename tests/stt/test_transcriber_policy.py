@@ -10,7 +10,7 @@ from callkit.bench.feed import feed_leg
 from callkit.config import Settings
 from callkit.events import LatencyMark, TranscriptFinal, TranscriptPartial, Word
 from callkit.stt.transcriber import Transcriber
-from callkit.stt.whisper import Recognized
+from callkit.stt.protocol import Recognized
 from tests.stt.test_endpointing_synthetic import ScriptedVad, pattern
 
 
