@@ -18,10 +18,10 @@ from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnecte
                      LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal)
 from .journal import Journal
 from .recordings import RecordedCall, load_recording
-from .shutdown import close_at_exit, closed
 from .rtc.capture import LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
 from .rtc.sources import RecordedTrack
+from .shutdown import close_at_exit, closed
 from .stt.transcriber import Transcriber
 from .stt.engines import shared_recognizer
 from .stt.protocol import Recognizer

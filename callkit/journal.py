@@ -3,16 +3,16 @@
 Clients that join late or reconnect (a reloaded page, an SSE stream whose connection dropped,
 ``curl -N`` started mid-call) read what they missed from here and then follow along, with no
 event lost or shown twice: each carries its number, and a client asks for what came after the
-last one it saw (SSE's ``Last-Event-ID``). Raw audio is not kept; level readings are kept for
-live followers but left out of catch-up, where they would only be noise.
+last one it saw (SSE's ``Last-Event-ID``). Raw audio is not kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
 
-from .events import AudioChunk, AudioLevel, Event
+from .events import AudioChunk, Event
 
 DEFAULT_LIMIT = 50_000  # about an hour of a busy call; older events fall off the front
 
@@ -36,14 +36,13 @@ class Journal:
     def last_id(self) -> int:
         return self._last
 
-    def since(self, after: int, *, levels: bool = True) -> list[tuple[int, Event]]:
-        """The entries numbered above ``after``, oldest first."""
-        if after >= self._last:
-            return []
-        first = self._entries[0][0] if self._entries else self._last + 1
-        start = max(0, after + 1 - first)
-        entries = list(self._entries)[start:]
-        return entries if levels else [e for e in entries if not isinstance(e[1], AudioLevel)]
+    def since(self, after: int) -> list[tuple[int, Event]]:
+        """The entries numbered above ``after``, oldest first (those still kept)."""
+        count = min(max(self._last - after, 0), len(self._entries))
+        # From the right end: a follower asks often for a few new entries of a long call.
+        newest = list(itertools.islice(reversed(self._entries), count))
+        newest.reverse()
+        return newest
 
     async def wait(self, after: int, timeout: float) -> bool:
         """Wait until there is an entry above ``after`` or the journal is closed; False on

@@ -42,3 +42,11 @@ async def test_wait_wakes_on_new_events_times_out_and_ends_on_close():
     await asyncio.sleep(0)
     journal.close()
     assert await asyncio.wait_for(closed, 1) is True
+
+
+def test_since_an_old_number_gives_what_is_still_kept():
+    journal = Journal(limit=2)
+    for i in range(4):
+        journal(final(str(i)))
+    assert [e.text for _, e in journal.since(0)] == ["2", "3"]
+    assert journal.since(10) == []

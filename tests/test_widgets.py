@@ -11,6 +11,13 @@ from callkit.widgets import Phone
 pytestmark = pytest.mark.integration
 
 
+def sent_by(phone: Phone) -> list[dict]:
+    """What the widget sends to the browser, kept instead of sent."""
+    sent = []
+    phone.send = lambda content, buffers=None: sent.append(content)
+    return sent
+
+
 async def settle():
     for _ in range(20):
         await asyncio.sleep(0.01)
@@ -20,8 +27,7 @@ async def test_a_bad_offer_is_answered_with_an_error_message(settings, no_leaks)
     async with CallCenter(settings) as center:
         call = center.start_call()
         phone = Phone(call, leg="agent")
-        sent = []
-        phone.send = lambda content, buffers=None: sent.append(content)
+        sent = sent_by(phone)
         phone._on_msg(phone, {"kind": "offer"}, [])
         phone._on_msg(phone, {"kind": "offer", "sdp": "v=0\r\n"}, [])
         await settle()
@@ -36,8 +42,7 @@ async def test_closing_the_widget_hangs_up_its_leg_and_stops_following(settings,
         call = center.start_call()
         await call.play("customer", load_recording("sarah_order").legs["customer"], speed=3.0)
         phone = Phone(call, leg="customer")
-        levels = []
-        phone.send = lambda content, buffers=None: levels.append(content)
+        levels = sent_by(phone)
         await asyncio.sleep(0.5)
         assert call.legs == {"customer": "connected"} and levels
         phone.close()
