@@ -15,7 +15,8 @@ from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .config import Settings
 from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegDropped,
-                     LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal)
+                     LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal,
+                     TranscriptPartial)
 from .journal import Journal
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import LegCapture
@@ -58,8 +59,8 @@ class Call:
         self.assistant = Assistant(self.call_id, center.settings, center.db.run,
                                    self.bus.publish)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
-        self.bus.subscribe(self.assistant.handle, TranscriptFinal, SuggestionFeedback, CallEnded,
-                           name="assistant")
+        self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
+                           SuggestionFeedback, CallEnded, name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
         # What a client that joins late or reconnects reads to catch up (SSE, pages).
         self.journal = Journal()

@@ -227,6 +227,28 @@ def cmd_bench_assistant(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_call(args: argparse.Namespace) -> int:
+    from .bench.call_bench import COLUMNS, run_bench, summary_of
+    from .bench.report import print_table, write_json
+    from .recordings import list_recordings
+
+    names = args.calls.split(",") if args.calls else list_recordings()
+    unknown = [n for n in names if n not in list_recordings()]
+    if unknown:
+        raise ValueError(f"unknown recorded call {unknown[0]!r} (known: "
+                         f"{', '.join(list_recordings())})")
+    settings = Settings.from_env()
+    print(f"bench call · {', '.join(names)} · real time through aiortc, whisper "
+          f"{settings.stt_model}, the {settings.assistant_engine} assistant and DuckDB",
+          flush=True)
+    rows = run_bench(names, settings)
+    print_table(rows, ["call", "audio_s", "suggestions", *COLUMNS])
+    if args.json:
+        write_json(args.json, summary_of(rows), calls=rows)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def _add_stt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="speech model (tiny.en, base, or a folder)")
     p.add_argument("--beam-size", type=int, help="whisper beam size")
@@ -284,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     baud.add_argument("--audio", help="audio file to send (default: a recorded support call)")
     baud.add_argument("--json", help="also write the figures to this JSON file")
     baud.set_defaults(func=cmd_bench_audio)
+    bcall = bench.add_parser("call", help="speech end -> first suggestion token, whole pipeline")
+    bcall.add_argument("--calls", help="recorded calls, comma-separated (default: all)")
+    bcall.add_argument("--json", help="also write the figures to this JSON file")
+    bcall.set_defaults(func=cmd_bench_call)
     bas = bench.add_parser("assistant", help="final transcript → first suggestion token")
     bas.add_argument("--rounds", type=int, default=5, help="passes over the recorded scripts")
     bas.add_argument("--json", help="also write the figures to this JSON file")

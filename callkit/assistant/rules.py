@@ -124,7 +124,26 @@ class RulesEngine:
             async for out in self._upsell(memory):
                 yield out
 
-    async def _identify(self, mentions: Mentions, memory: CallMemory) -> AsyncIterator[Output]:
+    async def on_partial(self, text: str, previous: str,
+                         memory: CallMemory) -> AsyncIterator[Output]:
+        """Look the caller up while they are still speaking.
+
+        A partial is a guess that the next one may revise ("order 788" → "order 78900" →
+        "78901"), so only what the previous partial of the same turn also heard is looked up,
+        and only sure hits are shown: a miss or an ambiguous name waits for the final.
+        """
+        now, before = find_mentions(text), find_mentions(previous)
+        stable = Mentions(**{name: tuple(v for v in getattr(now, name) if v in getattr(before, name))
+                             for name in ("names", "orders", "accounts", "bare_numbers",
+                                          "emails", "phones")})
+        async for out in self._identify(stable, memory, tentative=True):
+            yield out
+        for number in stable.orders:
+            async for out in self._order(number, memory, explicit=True, tentative=True):
+                yield out
+
+    async def _identify(self, mentions: Mentions, memory: CallMemory,
+                        tentative: bool = False) -> AsyncIterator[Output]:
         if memory.customer is not None:
             return
         lookups = ([("account", a) for a in mentions.accounts + mentions.bare_numbers]
@@ -145,6 +164,8 @@ class RulesEngine:
                 async for out in self._identified(best["id"], f"{search_type} {query!r}", memory):
                     yield out
                 return
+            if tentative:
+                continue
             yield ContextUpdate(None, tuple(matches), f"several customers match {query!r}")
             names = ", ".join(f"{m['name']} (#{m['account_number']})" for m in matches[:3])
             yield Suggestion("info", "normal", "identity",
@@ -217,13 +238,16 @@ class RulesEngine:
                              f"(lifetime value {money(customer['lifetime_value'])}): prioritize "
                              "satisfaction; senior-agent routing applies.")
 
-    async def _order(self, number: str, memory: CallMemory,
-                     explicit: bool) -> AsyncIterator[Output]:
-        """Look an order up; a number said without "order" may be an account instead."""
+    async def _order(self, number: str, memory: CallMemory, explicit: bool,
+                     tentative: bool = False) -> AsyncIterator[Output]:
+        """Look an order up; a number said without "order" may be an account instead.
+        A ``tentative`` number (from a partial) only counts if it is an order on file."""
         if f"order:{number}" in memory.said:
             return
         result = await self.tools.call("get_order_status", {"order_id": number})
         order = result.get("order")
+        if order is None and tentative:
+            return
         if order is None and (near := self._near_order(number, memory)):
             # Speech recognition slips a digit now and then ("788901"); a one-digit miss
             # of one of this customer's own orders is that order.

@@ -1,5 +1,8 @@
 """The assistant stage: finals in; sentiment, customer context, streamed suggestions and a
-summary out. Every suggestion passes the call's SuggestionPolicy before the agent sees it."""
+summary out. Every suggestion passes the call's SuggestionPolicy before the agent sees it.
+
+Partials come in too, so the caller is identified the moment a name or number is spoken,
+before the turn ends; everything else waits for the turn's final."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from typing import Any
 from ..config import Settings
 from ..events import (CallEnded, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
                       SuggestionDone, SuggestionFeedback, SuggestionStarted, SuggestionToken,
-                      ToolCall, TranscriptFinal)
+                      ToolCall, TranscriptFinal, TranscriptPartial)
 from .memory import CallMemory, sentiment_label
 from .openai_engine import OpenAIEngine, SuggestionBegin, SuggestionEnd, SuggestionText
 from .policy import SuggestionPolicy
@@ -37,7 +40,10 @@ class Assistant:
         self.engine: RulesEngine | OpenAIEngine = (
             OpenAIEngine(settings, tools, self.rules, client=openai_client)
             if settings.assistant_engine == "openai" else self.rules)
-        self._final: TranscriptFinal | None = None
+        # The transcript event being answered: its turn gets the latency marks, its end time
+        # is "now" for the policy.
+        self._trigger: TranscriptFinal | TranscriptPartial | None = None
+        self._partial_text: dict[str, tuple[int, str]] = {}  # leg -> (turn, last partial)
         self._open: dict[str, Any] | None = None  # a model suggestion being streamed
 
     def _report_tool(self, name: str, arguments: dict, result: dict, seconds: float) -> None:
@@ -47,16 +53,31 @@ class Assistant:
     async def handle(self, event: Event) -> None:
         if isinstance(event, TranscriptFinal):
             await self._on_final(event)
+        elif isinstance(event, TranscriptPartial):
+            await self._on_partial(event)
         elif isinstance(event, SuggestionFeedback):
             self.policy.feedback(event.suggestion_id, event.action)
         elif isinstance(event, CallEnded):
             await self._summarize()
 
+    async def _on_partial(self, partial: TranscriptPartial) -> None:
+        turn, previous = self._partial_text.get(partial.leg, (partial.turn, ""))
+        self._partial_text[partial.leg] = (partial.turn, partial.text)
+        if turn != partial.turn:
+            previous = ""
+        self._trigger = partial
+        await self._show(self.rules.on_partial(partial.text, previous, self.memory))
+
     async def _on_final(self, final: TranscriptFinal) -> None:
-        self._final = final
+        self._trigger = final
+        self._partial_text.pop(final.leg, None)
         turn = self.memory.add_turn(final.leg, final.text, final.start)
         self._publish_sentiment(final, turn.sentiment)
-        async for out in self.engine.on_final(final, self.memory):
+        await self._show(self.engine.on_final(final, self.memory))
+
+    async def _show(self, outputs) -> None:
+        """Hand an engine's outputs to the agent: context at once, suggestions via the policy."""
+        async for out in outputs:
             if isinstance(out, ContextUpdate):
                 self._publish_context(out)
             elif isinstance(out, Suggestion):
@@ -83,13 +104,13 @@ class Assistant:
             reason=update.reason))
 
     def _mark(self, name: str) -> None:
-        if self._final is not None:
-            self.publish(LatencyMark(call_id=self.call_id, leg=self._final.leg,
-                                     turn=self._final.turn, name=name))
+        if self._trigger is not None:
+            self.publish(LatencyMark(call_id=self.call_id, leg=self._trigger.leg,
+                                     turn=self._trigger.turn, name=name))
 
     @property
     def _now(self) -> float:
-        return self._final.end if self._final else 0.0
+        return self._trigger.end if self._trigger else 0.0
 
     async def _offer(self, s: Suggestion) -> None:
         """A whole suggestion from an engine: through the policy, then word by word."""

@@ -121,3 +121,38 @@ async def test_an_order_mentioned_later_updates_the_context(fixed_con):
     assert updates[1].reason == "order #55102 mentioned"
     assert updates[1].context["orders"][0]["order_number"] == "55102"
     assert updates[1].context["customer"]["name"] == "Sarah Johnson"
+
+
+async def partials(con, texts, memory=None):
+    calls, memory = [], memory or CallMemory()
+    engine, out, previous = engine_for(con, calls), [], ""
+    for text in texts:
+        out.append([o async for o in engine.on_partial(text, previous, memory)])
+        previous = text
+    return out, memory, calls
+
+
+async def test_a_name_two_partials_agree_on_identifies_the_caller_before_the_final(fixed_con):
+    out, memory, _ = await partials(fixed_con, [
+        "Hi, I'm Sarah Rijangzian and I need",
+        "Hi, I'm Sarah Johnson and I need help with order 7",
+        "Hi, I'm Sarah Johnson and I need help with order 788",
+    ])
+    assert out[0] == [] and out[1] == []  # heard once: not yet
+    context = next(o for o in out[2] if isinstance(o, ContextUpdate))
+    assert context.context["customer"]["name"] == "Sarah Johnson"
+    assert memory.customer["name"] == "Sarah Johnson" and memory.orders == {}
+
+
+async def test_partials_show_only_sure_hits(fixed_con):
+    # An order number on file that two partials agree on is shown; a miss waits for the final.
+    out, memory, calls = await partials(fixed_con, [
+        "my order number is 99999 and", "my order number is 99999 and it",
+        "my order number is 78901 and", "my order number is 78901 and it"])
+    assert out[1] == [] and "order:99999" not in memory.said
+    assert [c[0] for c in calls].count("get_order_status") == 2
+    shown = [o for o in out[3] if isinstance(o, Suggestion)]
+    assert any(o.topic == "order" and "#78901" in o.text for o in shown)
+    # An ambiguous name gives no candidates from a partial (the final will).
+    out, memory, _ = await partials(fixed_con, ["Hi, this is Sara Jon.", "Hi, this is Sara Jon."])
+    assert memory.customer is None and out[1] == []

@@ -6,7 +6,7 @@ from callkit.bus import Bus
 from callkit.config import Settings
 from callkit.events import (CallEnded, CallSummary, CustomerContext, LatencyMark, Sentiment,
                             SuggestionDone, SuggestionFeedback, SuggestionStarted,
-                            SuggestionToken, TranscriptFinal)
+                            SuggestionToken, TranscriptFinal, TranscriptPartial)
 from callkit.bench.openai_stub import FakeOpenAIServer, Scenario, content_chunks
 
 
@@ -20,7 +20,8 @@ async def run(fixed_con, finals, settings=None, feedback_on=None):
 
     bus, events = Bus(), []
     assistant = Assistant("c", settings or Settings(token_delay_s=0), run_db, bus.publish)
-    bus.subscribe(assistant.handle, TranscriptFinal, SuggestionFeedback, CallEnded)
+    bus.subscribe(assistant.handle, TranscriptFinal, TranscriptPartial, SuggestionFeedback,
+                  CallEnded)
     bus.subscribe(events.append)
     for f in finals:
         bus.publish(f)
@@ -102,3 +103,24 @@ async def test_the_openai_engine_streams_through_the_stage(fixed_con):
     tokens = [e for e in events if isinstance(e, SuggestionToken)
               and e.suggestion_id == done[0].suggestion_id]
     assert len(tokens) > 3
+
+
+async def test_the_caller_is_identified_from_partials_before_the_turn_ends(fixed_con):
+    def partial(text):
+        return TranscriptPartial(call_id="c", leg="customer", text=text, start=0, end=2, turn=1)
+
+    events = await run(fixed_con, [
+        partial("Hello, this is John Doe, my account number is 1, 2, 3, 4, 5."),
+        partial("Hello, this is John Doe, my account number is 1, 2, 3, 4, 5. I have a"),
+        final("Hello, this is John Doe, my account number is 1, 2, 3, 4, 5. I have a "
+              "question about my last bill.")])
+    kinds = [type(e) for e in events]
+    first_final = next(i for i, e in enumerate(events) if isinstance(e, Sentiment))
+    context = kinds.index(CustomerContext)
+    assert context < first_final  # shown while John was still talking
+    assert events[context].customer["account_number"] == "12345"
+    # The turn's first suggestion token came from a partial, before the final was handled.
+    first_token = next(i for i, e in enumerate(events)
+                       if isinstance(e, LatencyMark) and e.name == "first_token")
+    assert first_token < first_final
+    assert sum(isinstance(e, CustomerContext) for e in events) == 1  # not looked up twice

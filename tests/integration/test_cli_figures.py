@@ -63,3 +63,17 @@ def test_bench_audio_measures_first_frame_and_jitter(tmp_path):
     assert 0 < summary["offer_to_first_frame_p50_s"] < 2
     assert summary["frames_received_ratio_2legs"] > 0.9
     assert "frame_jitter_2legs_p95_ms" in summary
+
+
+def test_bench_call_measures_speech_end_to_first_token_through_every_part(tmp_path):
+    out = callkit("bench", "call", "--calls", "sarah_order", "--json", str(tmp_path / "c.json"))
+    assert "sarah_order" in out and "speech_end_to_first_token_p50_s" in out
+    summary = json.loads((tmp_path / "c.json").read_text())["summary"]
+    assert 0 < summary["final_to_first_token_p50_s"] < summary["speech_end_to_first_token_p50_s"]
+    assert summary["speech_end_to_final_p50_s"] > 0.5  # a turn ends after 0.6 s of silence
+
+
+def test_bench_call_with_an_unknown_call_is_a_clear_error():
+    result = subprocess.run([sys.executable, "-m", "callkit.cli", "bench", "call", "--calls",
+                             "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "unknown recorded call 'nope'" in result.stderr
