@@ -133,9 +133,9 @@ class RulesEngine:
         and only sure hits are shown: a miss or an ambiguous name waits for the final.
         """
         now, before = find_mentions(text), find_mentions(previous)
-        stable = Mentions(**{name: tuple(v for v in getattr(now, name) if v in getattr(before, name))
-                             for name in ("names", "orders", "accounts", "bare_numbers",
-                                          "emails", "phones")})
+        kinds = ("names", "orders", "accounts", "bare_numbers", "emails", "phones")
+        stable = Mentions(**{kind: tuple(v for v in getattr(now, kind)
+                                         if v in getattr(before, kind)) for kind in kinds})
         async for out in self._identify(stable, memory, tentative=True):
             yield out
         for number in stable.orders:

@@ -67,7 +67,8 @@ async def test_frames_become_16khz_mono_chunks_on_the_call_clock():
     assert audio.dtype == np.float32
     assert abs(len(audio) - 16000) <= 160  # the resampler may hold back a few samples
     assert chunks[0].t == 2.0
-    assert all(b.t == pytest.approx(a.t + len(a.samples) / 16000) for a, b in zip(chunks, chunks[1:]))
+    assert all(b.t == pytest.approx(a.t + len(a.samples) / 16000)
+               for a, b in zip(chunks, chunks[1:]))
     assert 0.45 < np.max(np.abs(audio)) < 0.55
     assert cap.t == 2.0 + len(audio) / 16000
 
