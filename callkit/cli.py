@@ -232,11 +232,11 @@ def cmd_bench_call(args: argparse.Namespace) -> int:
     from .bench.report import print_table, write_json
     from .recordings import list_recordings
 
-    names = args.calls.split(",") if args.calls else list_recordings()
-    unknown = [n for n in names if n not in list_recordings()]
+    known = list_recordings()
+    names = args.calls.split(",") if args.calls else known
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown recorded call {unknown[0]!r} (known: "
-                         f"{', '.join(list_recordings())})")
+        raise ValueError(f"unknown recorded call {unknown[0]!r} (known: {', '.join(known)})")
     settings = Settings.from_env()
     print(f"bench call · {', '.join(names)} · real time through aiortc, whisper "
           f"{settings.stt_model}, the {settings.assistant_engine} assistant and DuckDB",

@@ -46,9 +46,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def jupyterlab(tmp_path, seeded_db_file):
-    db = tmp_path / "lab.duckdb"
-    db.write_bytes(seeded_db_file.read_bytes())
+def jupyterlab(tmp_path, settings):
+    db = settings.db_path  # a seeded copy of this test's own
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(SETUP.format(db=str(db)))]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",

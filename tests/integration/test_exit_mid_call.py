@@ -26,10 +26,8 @@ loop.run_until_complete(main())  # and leave: no end(), no aclose()
 """
 
 
-def test_a_script_that_forgets_to_close_still_exits_and_stores_the_call(seeded_db_file,
-                                                                      tmp_path):
-    db = tmp_path / "exit.duckdb"
-    db.write_bytes(seeded_db_file.read_bytes())
+def test_a_script_that_forgets_to_close_still_exits_and_stores_the_call(settings):
+    db = settings.db_path  # a seeded copy of this test's own
     result = subprocess.run([sys.executable, "-c", SCRIPT, str(db)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -21,10 +21,8 @@ def post(url: str, body: dict) -> dict:
         return json.loads(response.read())
 
 
-def test_serve_takes_a_customer_streams_events_and_stores_the_call_on_ctrl_c(
-        seeded_db_file, tmp_path):
-    db = tmp_path / "serve.duckdb"
-    db.write_bytes(seeded_db_file.read_bytes())
+def test_serve_takes_a_customer_streams_events_and_stores_the_call_on_ctrl_c(settings):
+    db = settings.db_path  # a seeded copy of this test's own
     proc = subprocess.Popen(
         [sys.executable, "-m", "callkit.cli", "serve", "--port", "0", "--loopback", "--db",
          str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -62,11 +60,10 @@ def test_serve_takes_a_customer_streams_events_and_stores_the_call_on_ctrl_c(
     assert status == "completed" and customer is not None
 
 
-def test_shutting_down_a_kernel_mid_call_ends_it_promptly(seeded_db_file, tmp_path):
+def test_shutting_down_a_kernel_mid_call_ends_it_promptly(settings):
     from jupyter_client.manager import start_new_kernel
 
-    db = tmp_path / "kernel.duckdb"
-    db.write_bytes(seeded_db_file.read_bytes())
+    db = settings.db_path  # a seeded copy of this test's own
     km, kc = start_new_kernel(kernel_name="python3")  # inherits HF_HUB_OFFLINE=1
     try:
         code = (
