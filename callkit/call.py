@@ -14,12 +14,13 @@ from aiortc.mediastreams import MediaStreamTrack
 from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .config import Settings
+from .deadline import settle_within
 from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegDropped,
                      LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal,
                      TranscriptPartial)
 from .journal import Journal
 from .recordings import RecordedCall, load_recording
-from .rtc.capture import LegCapture
+from .rtc.capture import RATE as capture_rate, LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
 from .rtc.sources import RecordedTrack
 from .shutdown import close_at_exit, closed
@@ -31,7 +32,7 @@ from .store.recorder import RECORDED, Recorder
 
 
 log = logging.getLogger(__name__)
-END_TIMEOUT_S = 5.0  # ending a call flushes its last words through whisper; never longer
+CLOSE_STEP_TIMEOUT_S = 5.0  # each clean-up step of close(); they only cancel and release
 
 
 class CallClosed(RuntimeError):
@@ -54,6 +55,8 @@ class Call:
         self._peers: list = []
         self._tasks: set[asyncio.Task] = set()
         self._started_at = time.monotonic()
+        # Steps of ending that ran out of time and were cut off ("flush", "summary", ...).
+        self.unfinished: list[str] = []
         self.transcriber = Transcriber(self.call_id, center.settings, center.recognizer,
                                        self.bus.publish)
         self.assistant = Assistant(self.call_id, center.settings, center.db.run,
@@ -130,6 +133,9 @@ class Call:
                 raise
             log.warning("the %s leg of call %s did not connect: %s", leg, self.call_id, exc)
             return
+        if self.status != "active":  # the call ended while this leg was connecting
+            await peer.close()
+            return
         old_capture, old_peer = self._captures.pop(leg, None), self._leg_peers.pop(leg, None)
         if old_capture is not None:
             await old_capture.stop()
@@ -197,8 +203,11 @@ class Call:
         speed = speed or self.center.settings.replay_speed
         tracks = [await self.play(leg, path, speed=speed, offset_s=0.0)
                   for leg, path in recording.legs.items()]
-        await asyncio.gather(*(t.finished.wait() for t in tracks))
-        await asyncio.gather(*(c.wait_idle() for c in self._captures.values()))
+        # A sender that stops pulling frames would leave a track unfinished forever.
+        longest = max((t.duration_s for t in tracks), default=0.0) / speed
+        await settle_within(asyncio.gather(*(t.finished.wait() for t in tracks)),
+                            longest + 30.0, f"replaying {recording.id} into call {self.call_id}")
+        await asyncio.gather(*(c.wait_idle() for c in list(self._captures.values())))
 
     def feedback(self, suggestion_id: str, action: str) -> None:
         """The agent used or dismissed a suggestion."""
@@ -206,6 +215,11 @@ class Call:
             raise ValueError("action must be 'used' or 'dismissed'")
         self.bus.publish(SuggestionFeedback(call_id=self.call_id, suggestion_id=suggestion_id,
                                             action=action))
+
+    def heard_s(self, leg: Leg) -> float:
+        """Seconds of audio received on ``leg``'s current connection (0 if none)."""
+        capture = self._captures.get(leg)
+        return capture.samples_received / capture_rate if capture else 0.0
 
     @property
     def duration_s(self) -> float:
@@ -218,36 +232,54 @@ class Call:
                 for leg, c in self._captures.items()}
 
     async def end(self, status: str = "completed") -> None:
-        """Flush every stage, publish CallEnded, wait for the summary, then close everything."""
+        """Flush every stage, publish CallEnded, wait for the summary, then close everything.
+
+        Always returns: the flush and the summary each get ``end_timeout_s``; a step cut off
+        is logged and named in :attr:`unfinished` (and in the CallEnded event)."""
         if self.status in ("ending", "ended"):
             return
         self.status = "ending"
+        limit = self.settings.end_timeout_s
         try:
-            for leg, capture in self._captures.items():
-                await capture.stop()
+            captures = list(self._captures.items())  # a leg may connect meanwhile
+            await asyncio.gather(*(c.stop() for _, c in captures))  # each bounded
+            for leg, _ in captures:
                 self.bus.publish(LegEnded(call_id=self.call_id, leg=leg))
-            await self.bus.drain()
+            if not await settle_within(self.bus.drain(), limit,
+                                       f"flushing the last words of call {self.call_id}"):
+                self.unfinished.append("flush")
             self.bus.publish(CallEnded(call_id=self.call_id, status=status,
-                                       duration_s=round(self.duration_s, 2)))
-            await self.bus.drain()
+                                       duration_s=round(self.duration_s, 2),
+                                       unfinished=tuple(self.unfinished)))
+            if not await settle_within(self.bus.drain(), limit,
+                                       f"the summary of call {self.call_id}"):
+                self.unfinished.append("summary")
         finally:
             await self.close()
 
     async def close(self) -> None:
-        """Release peers, tasks and subscribers (also after a failure)."""
+        """Release peers, tasks and subscribers (also after a failure). Always returns: every
+        step is bounded, and one that fails or runs out of time does not stop the next."""
         self.status = "ended"
         current = asyncio.current_task()
         tasks = [t for t in self._tasks if t is not current]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*(c.stop() for c in self._captures.values()),
-                             return_exceptions=True)
-        await asyncio.gather(*(p.close() for p in self._peers), return_exceptions=True)
+        steps = {
+            "tasks": asyncio.gather(*tasks, return_exceptions=True),
+            "captures": asyncio.gather(*(c.stop() for c in list(self._captures.values()))),
+            "peers": asyncio.gather(*(p.close() for p in self._peers)),
+        }
+        for name, step in steps.items():
+            if not await settle_within(step, CLOSE_STEP_TIMEOUT_S,
+                                       f"closing the {name} of call {self.call_id}"):
+                self.unfinished.append(f"close {name}")
         self._peers.clear()
         self._leg_peers.clear()
-        await self.transcriber.close()
-        await self.bus.close()
+        for name, closing in (("transcriber", self.transcriber.close), ("bus", self.bus.close)):
+            if not await settle_within(closing(), CLOSE_STEP_TIMEOUT_S,
+                                       f"closing the {name} of call {self.call_id}"):
+                self.unfinished.append(f"close {name}")
         self.journal.close()
 
 
@@ -307,9 +339,10 @@ class CallCenter:
         """End the calls still live as abandoned (what was said so far is transcribed and
         stored, with a summary), then release every call, the database and this center."""
         live = [c for c in self.calls.values() if c.status == "active"]
-        await asyncio.gather(*(asyncio.wait_for(c.end(status="abandoned"), END_TIMEOUT_S)
-                               for c in live), return_exceptions=True)
-        await asyncio.gather(*(c.close() for c in self.calls.values()), return_exceptions=True)
+        # end() and close() are bounded themselves; one call's failure does not stop the rest.
+        await asyncio.gather(*(c.end(status="abandoned") for c in live), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in list(self.calls.values())),
+                             return_exceptions=True)
         self.calls.clear()
         if self._owns_db:
             self.db.close()

@@ -120,8 +120,9 @@ async def _serve(settings: Settings, port: int, title: str) -> int:
             loop.add_signal_handler(signal.SIGTERM, stop.set)
             while not stop.is_set() and call.status == "active":
                 try:
-                    await asyncio.wait_for(stop.wait(), 0.5)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(0.5):
+                        await stop.wait()
+                except TimeoutError:
                     pass
             await call.end()
     print(f"\nCall {call.call_id} stored in {settings.db_path}")

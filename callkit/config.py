@@ -51,6 +51,9 @@ class Settings:
     replay_speed: float = 1.0
     # A live call whose dropped leg has not rejoined after this long ends as abandoned.
     rejoin_timeout_s: float = 30.0
+    # Ending a call waits at most this long for its last words to be transcribed, and as
+    # long again for its summary; past it, the step is cancelled and logged (Call.unfinished).
+    end_timeout_s: float = 15.0
     # The assistant: "rules" (offline, default) or "openai" (any OpenAI-compatible endpoint).
     assistant_engine: str = "rules"
     openai_base_url: str = "https://api.openai.com/v1"
@@ -92,7 +95,7 @@ class Settings:
         if self.ice not in ("default", "loopback"):
             raise ValueError(f"CALLKIT_ICE must be 'default' or 'loopback', not {self.ice!r}")
         for name in ("endpoint_silence_s", "max_utterance_s", "partial_interval_s", "replay_speed",
-                     "openai_timeout_s", "rejoin_timeout_s"):
+                     "openai_timeout_s", "rejoin_timeout_s", "end_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"CALLKIT_{name.upper()} must be positive")
         if not 0 < self.vad_threshold < 1:

@@ -34,6 +34,9 @@ class CallStarted(Event):
 class CallEnded(Event):
     status: Literal["completed", "abandoned"] = "completed"
     duration_s: float = 0.0
+    # Steps of ending that ran out of time and were cut off (e.g. "flush": the last words
+    # were not all transcribed). Empty when the call ended cleanly.
+    unfinished: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

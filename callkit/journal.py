@@ -50,8 +50,9 @@ class Journal:
         while self._last <= after and not self.closed:
             self._grew.clear()
             try:
-                await asyncio.wait_for(self._grew.wait(), timeout)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(timeout):  # not wait_for: see deadline.py
+                    await self._grew.wait()
+            except TimeoutError:
                 return False
         return True
 

@@ -19,6 +19,8 @@ import time
 import weakref
 from typing import Protocol
 
+from .deadline import finish_within
+
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT_S = 8.0
 
@@ -57,7 +59,8 @@ def _close_open() -> None:
             if loop.is_running():  # a loop on another thread
                 asyncio.run_coroutine_threadsafe(owner.aclose(), loop).result(CLOSE_TIMEOUT_S)
             else:  # the main loop, stopped by the kernel's shutdown but not closed
-                _run_to_end(loop, asyncio.wait_for(owner.aclose(), CLOSE_TIMEOUT_S))
+                _run_to_end(loop, finish_within(owner.aclose(), CLOSE_TIMEOUT_S,
+                                                "closing the calls still open at exit"))
         except Exception:
             log.exception("could not close %r at exit", owner)
 

@@ -219,13 +219,16 @@ class OpenAIEngine:
         """The streamed deltas of one completion; any failure becomes an EngineFailure."""
         timeout = self.settings.openai_timeout_s
         try:
-            response = await asyncio.wait_for(self.client.chat.completions.create(
-                model=self.settings.openai_model, messages=messages, tools=TOOL_SCHEMAS,
-                stream=True, temperature=0.2), timeout)
+            # asyncio.timeout, not wait_for, which can swallow a cancellation (deadline.py).
+            async with asyncio.timeout(timeout):
+                response = await self.client.chat.completions.create(
+                    model=self.settings.openai_model, messages=messages, tools=TOOL_SCHEMAS,
+                    stream=True, temperature=0.2)
             iterator = response.__aiter__()
             while True:
                 try:
-                    chunk = await asyncio.wait_for(iterator.__anext__(), timeout)
+                    async with asyncio.timeout(timeout):
+                        chunk = await iterator.__anext__()
                 except StopAsyncIteration:
                     return
                 if chunk.choices:
@@ -258,11 +261,11 @@ class OpenAIEngine:
         """The model's summary, or the deterministic one if the model fails."""
         fallback = summarize(memory)
         try:
-            response = await asyncio.wait_for(self.client.chat.completions.create(
-                model=self.settings.openai_model, temperature=0.2,
-                messages=[{"role": "system", "content": SUMMARY_PROMPT},
-                          {"role": "user", "content": _context_message(memory)}]),
-                self.settings.openai_timeout_s)
+            async with asyncio.timeout(self.settings.openai_timeout_s):
+                response = await self.client.chat.completions.create(
+                    model=self.settings.openai_model, temperature=0.2,
+                    messages=[{"role": "system", "content": SUMMARY_PROMPT},
+                              {"role": "user", "content": _context_message(memory)}])
             data = json.loads(_json_object(response.choices[0].message.content or ""))
             items = tuple(str(i) for i in data.get("action_items", ()))
             sentiment = data.get("sentiment", fallback.sentiment)

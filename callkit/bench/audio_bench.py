@@ -32,8 +32,9 @@ async def one_leg(samples: np.ndarray, seconds: float) -> dict:
         remote = await receiver.track()
         while True:
             try:
-                await asyncio.wait_for(remote.recv(), 1.0)
-            except (asyncio.TimeoutError, MediaStreamError):
+                async with asyncio.timeout(1.0):
+                    await remote.recv()
+            except (TimeoutError, MediaStreamError):
                 break
             arrivals.append(time.perf_counter())
     finally:

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from ..deadline import settle_within
 from ..events import AudioChunk, AudioLevel, Event, Leg
 
+log = logging.getLogger(__name__)
 RATE = 16000
 LEVEL_INTERVAL_S = 0.05  # about 20 level readings a second, enough for a smooth meter
+STOP_TIMEOUT_S = 2.0
 
 
 class LegCapture:
     """Owns the task that reads one remote track until stopped.
 
-    A remote aiortc track never ends by itself, so reads time out and the loop also stops
-    when :meth:`stop` is called. ``idle`` tells whether no frame came within ``read_timeout``.
+    A remote aiortc track never ends by itself, so reads time out and the loop stops when
+    :meth:`stop` is called: by its flag at the next read, or at once by cancellation.
+    ``idle`` tells whether no frame came within ``read_timeout``.
     While ``muted``, silence is published instead of the audio: nothing said reaches the
     transcript, and the call's clock keeps running.
     """
@@ -39,6 +44,7 @@ class LegCapture:
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         self._level_buffer: list[np.ndarray] = []
         self._level_samples = 0
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name=f"capture:{call_id}:{leg}")
 
     @property
@@ -46,10 +52,13 @@ class LegCapture:
         return self.offset_s + self.samples_received / RATE
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                frame = await asyncio.wait_for(self.track.recv(), self.read_timeout)
-            except asyncio.TimeoutError:
+                # asyncio.timeout, not wait_for: wait_for can swallow the cancel that stop()
+                # sends when a frame arrives in the same pass (see deadline.py).
+                async with asyncio.timeout(self.read_timeout):
+                    frame = await self.track.recv()
+            except TimeoutError:
                 self.idle.set()
                 continue
             except MediaStreamError:
@@ -88,10 +97,14 @@ class LegCapture:
         """Wait until no frame has arrived for ``read_timeout`` (at most ``limit`` seconds)."""
         self.idle.clear()
         try:
-            await asyncio.wait_for(self.idle.wait(), limit)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(limit):
+                await self.idle.wait()
+        except TimeoutError:
             pass
 
     async def stop(self) -> None:
+        """End the reading task; returns within ``STOP_TIMEOUT_S`` whatever the track does."""
+        self._stopping = True
         self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        await settle_within(asyncio.gather(self._task, return_exceptions=True), STOP_TIMEOUT_S,
+                            f"stopping the {self.leg} capture of call {self.call_id}")

@@ -13,6 +13,7 @@ import logging
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from ..deadline import keep_until_done
 from .ice import loopback_only
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ class ReceivingPeer:
         return self.pc.localDescription
 
     async def track(self, timeout: float = 10.0) -> MediaStreamTrack:
-        return await asyncio.wait_for(asyncio.shield(self._track), timeout)
+        async with asyncio.timeout(timeout):  # not wait_for: see deadline.py
+            return await asyncio.shield(self._track)
 
     async def connected(self, timeout: float = 10.0) -> None:
         """Wait until ICE and DTLS are done (the track exists before they are)."""
@@ -93,10 +95,13 @@ async def close_pc(pc: RTCPeerConnection, timeout: float = 3.0) -> None:
     aiortc's close waits for a DTLS handshake that is still under way; when the other side
     vanished mid-handshake that wait lasts until ICE gives up. The connection is marked
     closed at once either way; past ``timeout`` we stop waiting and let aiortc finish alone.
+    The close itself is never cancelled, not even when our caller is: a close cut short
+    leaves aiortc's "closed" future unresolved, and every later close() waits on it forever.
     """
-    try:
-        await asyncio.wait_for(asyncio.shield(pc.close()), timeout)
-    except asyncio.TimeoutError:
+    closing = asyncio.ensure_future(pc.close())
+    keep_until_done(closing)
+    done, _ = await asyncio.wait({closing}, timeout=timeout)
+    if not done:
         log.warning("peer connection still closing after %.0f s; continuing", timeout)
 
 

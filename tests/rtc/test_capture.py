@@ -100,3 +100,32 @@ async def test_a_track_that_never_ends_stops_when_told():
     assert cap.idle.is_set()
     await asyncio.wait_for(cap.stop(), 1)
     assert cap._task.done()
+
+
+class GatedTrack(MediaStreamTrack):
+    """A live track whose next frame arrives exactly when the test says so."""
+
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.waiting: asyncio.Future | None = None
+
+    async def recv(self):
+        self.waiting = asyncio.get_running_loop().create_future()
+        return await self.waiting
+
+
+async def test_stop_returns_when_a_frame_lands_in_the_same_pass_as_the_cancel():
+    # The hang of issue 17: a frame arriving in the loop pass that cancels the capture used
+    # to be returned by asyncio.wait_for with the cancel dropped, so the read loop went on
+    # forever and ending the call never returned. Here the two are made to coincide.
+    for _ in range(20):
+        track = GatedTrack()
+        capture = LegCapture("c", "customer", track, lambda e: None, read_timeout=60)
+        while track.waiting is None:
+            await asyncio.sleep(0)
+        track.waiting.set_result(stereo_frame(np.zeros(FRAME), 0))
+        async with asyncio.timeout(10):
+            await capture.stop()
+        assert capture._task.done()

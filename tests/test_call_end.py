@@ -1,0 +1,81 @@
+"""Ending a call always returns: every step on the way out is bounded, and a step cut off is
+named in ``call.unfinished`` and in the CallEnded event (issue 17)."""
+
+import asyncio
+
+import duckdb
+
+import callkit.call
+from callkit.call import CallCenter
+from callkit.events import CallEnded, TranscriptFinal
+
+
+class NoSpeechRecognizer:
+    """Stands in for whisper: these tests feed no audio."""
+
+    name = "none"
+    busy = False
+
+    async def transcribe_async(self, audio, offset=0.0, prompt=None):
+        return []
+
+    def close(self):
+        pass
+
+
+def a_final(call):
+    return TranscriptFinal(call_id=call.call_id, leg="customer", text="hello", start=0, end=1)
+
+
+async def test_a_stage_that_never_finishes_cannot_hang_the_end(settings, no_leaks):
+    ended = []
+    stuck = asyncio.Event()
+
+    async def never_done(_event):
+        await stuck.wait()
+
+    async with CallCenter(settings.replace(end_timeout_s=0.3),
+                          recognizer=NoSpeechRecognizer()) as center:
+        call = center.start_call()
+        call.subscribe(ended.append, CallEnded)
+        call.subscribe(never_done, TranscriptFinal)
+        call.bus.publish(a_final(call))
+        async with asyncio.timeout(10):
+            await call.end()
+    assert call.status == "ended"
+    assert call.unfinished == ["flush", "summary"]
+    assert ended and ended[0].unfinished == ("flush",)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    status = con.execute("SELECT status FROM calls WHERE call_id = ?", [call.call_id]).fetchone()
+    con.close()
+    assert status == ("completed",)  # the stages that did finish stored the call
+
+
+async def test_close_returns_even_when_a_stage_ignores_its_cancellation(settings, no_leaks,
+                                                                        monkeypatch):
+    monkeypatch.setattr(callkit.call, "CLOSE_STEP_TIMEOUT_S", 0.3)
+    release = asyncio.Event()
+
+    async def stubborn(_event):
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                pass  # a buggy stage: swallows the cancel
+
+    async with CallCenter(settings.replace(end_timeout_s=0.3),
+                          recognizer=NoSpeechRecognizer()) as center:
+        call = center.start_call()
+        call.subscribe(stubborn, TranscriptFinal)
+        call.bus.publish(a_final(call))
+        async with asyncio.timeout(10):
+            await call.end()
+        assert "close bus" in call.unfinished
+        release.set()  # let the straggler go, so the leak check sees it finish
+        await asyncio.sleep(0.05)
+
+
+async def test_closing_the_center_ends_calls_that_are_still_live(settings, no_leaks):
+    async with CallCenter(settings, recognizer=NoSpeechRecognizer()) as center:
+        calls = [center.start_call() for _ in range(3)]
+    assert [c.status for c in calls] == ["ended"] * 3 and center.calls == {}
