@@ -2,7 +2,8 @@
 
 The names students use most, imported on first use so ``import callkit`` stays quick:
 ``CallCenter`` and ``Call`` (call.py), ``Settings`` (config.py), ``CallServer`` (server.py),
-``Phone`` (widgets.py), ``load_recording`` (recordings.py).
+``Phone`` (widgets.py), ``load_recording`` (recordings.py), ``Extensions`` (extensions.py,
+where your own code plugs in) and ``Suggestion`` (what a suggestion rule returns).
 """
 
 from importlib import import_module
@@ -10,7 +11,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {"CallCenter": "call", "Call": "call", "Settings": "config", "CallServer": "server",
-            "Phone": "widgets", "load_recording": "recordings"}
+            "Phone": "widgets", "load_recording": "recordings", "Extensions": "extensions",
+            "Suggestion": "assistant.rules"}
 __all__ = list(_EXPORTS)
 
 

@@ -15,6 +15,7 @@ from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .config import Settings
 from .deadline import settle_within
+from .extensions import Extensions
 from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegDropped,
                      LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal,
                      TranscriptPartial)
@@ -57,10 +58,11 @@ class Call:
         self._started_at = time.monotonic()
         # Steps of ending that ran out of time and were cut off ("flush", "summary", ...).
         self.unfinished: list[str] = []
+        extensions = center.extensions
         self.transcriber = Transcriber(self.call_id, center.settings, center.recognizer,
-                                       self.bus.publish)
+                                       self.bus.publish, end_of_turn=extensions.end_of_turn)
         self.assistant = Assistant(self.call_id, center.settings, center.db.run,
-                                   self.bus.publish)
+                                   self.bus.publish, extensions=extensions)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
                            SuggestionFeedback, CallEnded, name="assistant")
@@ -287,8 +289,11 @@ class CallCenter:
     """Shared resources of every call in this process: the database and the whisper model."""
 
     def __init__(self, settings: Settings | None = None, *,
-                 recognizer: Recognizer | None = None, db: Database | None = None):
+                 recognizer: Recognizer | None = None, db: Database | None = None,
+                 extensions: Extensions | None = None):
         self.settings = settings or Settings.from_env()
+        # Your code in every call of this center: tools, rules, end of turn, action items.
+        self.extensions = extensions or Extensions()
         self.db = db or Database(self.settings.db_path)
         self._owns_db = db is None
         self.recognizer = recognizer or shared_recognizer(self.settings)

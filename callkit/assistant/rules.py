@@ -8,8 +8,9 @@ topic), and every suggestion quotes real rows, never invented figures.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,11 +74,29 @@ def first_name(customer: dict[str, Any] | None) -> str:
 
 
 class RulesEngine:
-    def __init__(self, tools: ToolRunner, today: dt.date | None = None):
+    """``extra_rules`` (callkit/extensions.py) run after the built-in rules on every final."""
+
+    def __init__(self, tools: ToolRunner, today: dt.date | None = None,
+                 extra_rules: Sequence[Callable[..., Any]] = ()):
         self.tools = tools
         self.today = today or dt.date.today()
+        self.extra_rules = tuple(extra_rules)
 
     async def on_final(self, final: TranscriptFinal, memory: CallMemory) -> AsyncIterator[Output]:
+        async for out in self._built_in(final, memory):
+            yield out
+        for rule in self.extra_rules:
+            proposal = rule(final, memory)
+            if inspect.isawaitable(proposal):
+                proposal = await proposal
+            if proposal is not None:
+                if not isinstance(proposal, Suggestion):
+                    raise TypeError(f"rule {getattr(rule, '__name__', rule)!r} returned "
+                                    f"{type(proposal).__name__}; return a Suggestion or None")
+                yield proposal
+
+    async def _built_in(self, final: TranscriptFinal,
+                        memory: CallMemory) -> AsyncIterator[Output]:
         mentions = find_mentions(final.text)
         async for out in self._identify(mentions, memory):
             yield out

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import Settings
+from ..extensions import Extensions
 from ..events import (CallEnded, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
                       SuggestionDone, SuggestionFeedback, SuggestionStarted, SuggestionToken,
                       ToolCall, TranscriptFinal, TranscriptPartial)
@@ -29,14 +30,16 @@ TREND_TURNS = 3
 
 class Assistant:
     def __init__(self, call_id: str, settings: Settings, run_db: Callable[..., Any],
-                 publish: Callable[[Event], None], *, openai_client=None):
+                 publish: Callable[[Event], None], *, openai_client=None,
+                 extensions: Extensions = Extensions()):
         self.call_id = call_id
         self.settings = settings
         self.publish = publish
+        self.extensions = extensions
         self.memory = CallMemory()
         self.policy = SuggestionPolicy(settings)
-        tools = ToolRunner(run_db, self._report_tool)
-        self.rules = RulesEngine(tools)
+        tools = ToolRunner(run_db, self._report_tool, extensions.tools)
+        self.rules = RulesEngine(tools, extra_rules=extensions.rules)
         self.engine: RulesEngine | OpenAIEngine = (
             OpenAIEngine(settings, tools, self.rules, client=openai_client)
             if settings.assistant_engine == "openai" else self.rules)
@@ -173,7 +176,8 @@ class Assistant:
         if isinstance(self.engine, OpenAIEngine):
             summary, written_by = await self.engine.summarize(self.memory)
         else:
-            summary, written_by = summarize(self.memory), "rules"
+            summary = summarize(self.memory, self.extensions.action_items)
+            written_by = "rules"
         customer = self.memory.customer
         self.publish(CallSummary(
             call_id=self.call_id, reason=summary.reason, resolution=summary.resolution,

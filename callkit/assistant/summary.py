@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .memory import CallMemory, sentiment_label
@@ -44,7 +45,10 @@ def _action_item(commitment: str) -> str:
     return _sentence_case(text)
 
 
-def summarize(memory: CallMemory) -> Summary:
+def summarize(memory: CallMemory,
+              action_items: Callable[[CallMemory], Sequence[str]] | None = None) -> Summary:
+    """The call's summary from its memory; ``action_items`` (callkit/extensions.py) writes
+    the action items in place of the agent's recorded commitments."""
     customer = memory.customer
     who = (f"{customer['name']} (account #{customer['account_number']}, {customer['tier']})"
            if customer else "An unidentified caller")
@@ -56,7 +60,8 @@ def summarize(memory: CallMemory) -> Summary:
         reason += f" (order {', '.join(orders)})"
     resolution = (_sentence_case(_join(list(dict.fromkeys(memory.resolutions))))
                   if memory.resolutions else "No resolution recorded")
-    items = tuple(_action_item(c) for c in memory.commitments)
+    items = (tuple(str(i) for i in action_items(memory)) if action_items
+             else tuple(_action_item(c) for c in memory.commitments))
     scores = memory.customer_sentiments()
     if scores:
         sentiment = sentiment_label(sum(scores) / len(scores))

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -215,9 +215,11 @@ TOOLS: dict[str, Callable[[duckdb.DuckDBPyConnection, dict[str, Any]], dict[str,
 }
 
 
-def call_tool(con: duckdb.DuckDBPyConnection, name: str, arguments: Any) -> dict[str, Any]:
-    """Run tool ``name``; ``arguments`` is a dict or the JSON text a model produced."""
-    tool = TOOLS.get(name)
+def call_tool(con: duckdb.DuckDBPyConnection, name: str, arguments: Any,
+              tools: Mapping[str, Callable[..., dict[str, Any]]] = TOOLS) -> dict[str, Any]:
+    """Run tool ``name`` of ``tools``; ``arguments`` is a dict or the JSON text a model
+    produced. Errors come back as ``{"error": {...}}``, never raised."""
+    tool = tools.get(name)
     if tool is None:
         return _error("unknown_tool", f"no tool named {name!r}")
     if isinstance(arguments, str):
@@ -300,13 +302,16 @@ class ToolRunner:
     """
 
     def __init__(self, run: Callable[..., Any],
-                 report: Callable[[str, dict[str, Any], dict[str, Any], float], None]):
+                 report: Callable[[str, dict[str, Any], dict[str, Any], float], None],
+                 overrides: Mapping[str, Callable[..., dict[str, Any]]] | None = None):
         self._run = run
         self._report = report
+        # Tools from callkit.extensions replace built-in ones of the same name.
+        self.tools = {**TOOLS, **(overrides or {})}
 
     async def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        result = await self._run(call_tool, name, arguments)
+        result = await self._run(call_tool, name, arguments, self.tools)
         self._report(name, arguments, result, time.perf_counter() - started)
         return result
 

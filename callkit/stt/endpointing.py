@@ -7,6 +7,7 @@ word is not cut in half.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +36,15 @@ class SpeechStart:
 
 
 class Endpointer:
+    """``end_of_turn``, if given, decides when a turn is over from the VAD probabilities of
+    the turn so far (one per 32 ms window, newest last) instead of ``silence_s`` of silence
+    (see callkit/extensions.py)."""
+
     def __init__(self, *, silence_s: float = 0.6, max_utterance_s: float = 15.0,
-                 threshold: float = 0.5, vad: StreamingVad | None = None):
+                 threshold: float = 0.5, vad: StreamingVad | None = None,
+                 end_of_turn: Callable[[Sequence[float]], bool] | None = None):
         self.silence_s = silence_s
+        self.end_of_turn = end_of_turn
         self.max_utterance_s = max_utterance_s
         self.threshold = threshold
         self.off_threshold = max(threshold - 0.15, 0.01)
@@ -128,7 +135,9 @@ class Endpointer:
             self._last_voiced = len(self._windows) - 1
             out = self._announce()
         silent_s = (len(self._windows) - 1 - self._last_voiced) * WINDOW_S
-        if silent_s >= self.silence_s:
+        over = (self.end_of_turn(tuple(self._probs)) if self.end_of_turn
+                else silent_s >= self.silence_s)
+        if over:
             utterance = self._finish(self._last_voiced + 1 + int(TAIL_S / WINDOW_S))
             return [utterance] if utterance else []
         if len(self._windows) * WINDOW_S >= self.max_utterance_s:

@@ -17,7 +17,7 @@ import bisect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,7 +80,7 @@ class _LegStream:
         s = stage.settings
         self.endpointer = Endpointer(silence_s=s.endpoint_silence_s,
                                      max_utterance_s=s.max_utterance_s, threshold=s.vad_threshold,
-                                     vad=stage.make_vad())
+                                     vad=stage.make_vad(), end_of_turn=stage.end_of_turn)
         self.jobs: asyncio.Queue[_PartialJob | _FinalJob] = asyncio.Queue()
         self.turn_number = 0
         self.decoding: _Turn | None = None
@@ -211,8 +211,10 @@ class Transcriber:
 
     def __init__(self, call_id: str, settings: Settings, recognizer: Recognizer,
                  publish: Callable[[Event], None],
-                 make_vad: Callable[[], Callable[[np.ndarray], list[float]]] = StreamingVad):
+                 make_vad: Callable[[], Callable[[np.ndarray], list[float]]] = StreamingVad,
+                 end_of_turn: Callable[[Sequence[float]], bool] | None = None):
         self.make_vad = make_vad
+        self.end_of_turn = end_of_turn  # see callkit/extensions.py
         self.call_id = call_id
         self.settings = settings
         self.recognizer = recognizer
