@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .config import Settings
+from .lab.cli_commands import add_lab_commands
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -315,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     bas.add_argument("--rounds", type=int, default=5, help="passes over the recorded scripts")
     bas.add_argument("--json", help="also write the figures to this JSON file")
     bas.set_defaults(func=cmd_bench_assistant)
+
+    add_lab_commands(sub)  # notebooks build, grade, lab
     return parser
 
 

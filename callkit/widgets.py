@@ -62,6 +62,10 @@ class Phone(anywidget.AnyWidget):
             LegDropped, LegMuted, CallEnded, name=f"phone:{leg}")
         self.on_msg(self._on_msg)
 
+    def __repr__(self) -> str:
+        # No object address or model id: notebook outputs stay the same run to run (nbval).
+        return f"Phone(leg={self.leg!r}, state={self.state!r})"
+
     def _on_loop(self, fn, *args) -> None:
         self._loop.call_soon_threadsafe(fn, *args)
 

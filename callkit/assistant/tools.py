@@ -106,7 +106,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """A query's rows as JSON-able dicts (dates as ISO text, decimals as floats): the shape
+    every tool returns, so a result can go to a model, an event or a widget as it is."""
     names = [d[0] for d in cursor.description]
     return [{n: _jsonable(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
 
@@ -155,7 +157,7 @@ def lookup_customer(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dic
     else:
         raise ToolError("invalid_argument",
                         "search_type must be one of name, email, phone, account")
-    matches = _records(cur)
+    matches = records(cur)
     for m in matches:
         m["score"] = round(m["score"], 3)
     return {"query": query, "search_type": search_type, "matches": matches}
@@ -166,7 +168,7 @@ def get_order_status(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> di
     number = digits_of(raw)
     if not 4 <= len(number) <= 10:
         raise ToolError("invalid_argument", f"{raw!r} is not an order number")
-    rows = _records(con.execute(
+    rows = records(con.execute(
         "SELECT o.order_number, o.status, o.product_id, o.product_name, o.amount, "
         "o.order_date, o.shipped_at, o.carrier, o.tracking_number, o.eta, o.delivered_at, "
         "c.id AS customer_id, c.name AS customer_name "
@@ -182,10 +184,10 @@ def check_return_policy(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) ->
     product = _text_arg(args, "product_id")
     order_arg = _text_arg(args, "order_id", required=False)
     columns = "id AS product_id, name, category, price, return_window_days, return_policy"
-    rows = _records(con.execute(
+    rows = records(con.execute(
         f"SELECT {columns} FROM products WHERE upper(id) = upper($1)", [product]))
     if not rows:
-        rows = _records(con.execute(
+        rows = records(con.execute(
             f"SELECT {columns} FROM products "
             "WHERE jaro_winkler_similarity(lower(name), lower($1)) >= 0.85 "
             "ORDER BY jaro_winkler_similarity(lower(name), lower($1)) DESC LIMIT 1",
@@ -239,19 +241,19 @@ def call_tool(con: duckdb.DuckDBPyConnection, name: str, arguments: Any,
 
 def customer_context(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any]:
     """Profile, recent orders, open tickets, notes and the last bill of one customer."""
-    profile = _records(con.execute(
+    profile = records(con.execute(
         f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = $1", [customer_id]))
     if not profile:
         raise ToolError("not_found", f"no customer {customer_id}")
-    orders = _records(con.execute(
+    orders = records(con.execute(
         "SELECT order_number, product_id, product_name, amount, status, order_date, carrier, "
         "eta FROM orders WHERE customer_id = $1 ORDER BY order_date DESC LIMIT 5",
         [customer_id]))
-    tickets = _records(con.execute(
+    tickets = records(con.execute(
         "SELECT ticket_number, subject, status, priority, created_at FROM tickets "
         "WHERE customer_id = $1 AND status IN ('open', 'pending') ORDER BY created_at DESC",
         [customer_id]))
-    notes = _records(con.execute(
+    notes = records(con.execute(
         "SELECT kind, text, created_at FROM customer_notes WHERE customer_id = $1 "
         "ORDER BY created_at DESC", [customer_id]))
     last_contact = con.execute(
@@ -263,12 +265,12 @@ def customer_context(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[s
 
 def latest_bill(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
     """The most recent bill with its lines, and the one before it for comparison."""
-    bills = _records(con.execute(
+    bills = records(con.execute(
         "SELECT id, billed_on, total FROM invoices WHERE customer_id = $1 "
         "ORDER BY billed_on DESC LIMIT 2", [customer_id]))
     if not bills:
         return None
-    lines = _records(con.execute(
+    lines = records(con.execute(
         "SELECT description, amount FROM invoice_lines WHERE invoice_id = $1 "
         "ORDER BY amount DESC", [bills[0]["id"]]))
     previous = bills[1]["total"] if len(bills) > 1 else None
@@ -287,7 +289,7 @@ def recommend_product(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[
         "WHERE o.customer_id = $1 ORDER BY o.order_date DESC LIMIT 1", [customer_id]).fetchone()
     if last is None or last[0] not in COMPLEMENTS:
         return None
-    rows = _records(con.execute(
+    rows = records(con.execute(
         "SELECT id, name, price FROM products WHERE category = $1 AND id NOT IN "
         "(SELECT product_id FROM orders WHERE customer_id = $2 AND product_id IS NOT NULL) "
         "ORDER BY price LIMIT 1", [COMPLEMENTS[last[0]], customer_id]))
