@@ -16,7 +16,7 @@ from .bus import Bus, Handler
 from .config import Settings
 from .deadline import settle_within
 from .extensions import Extensions
-from .events import (AudioChunk, CallEnded, CallStarted, Event, Leg, LegConnected, LegDropped,
+from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, MomentFlagged, CallStarted, Event, Leg, LegConnected, LegDropped,
                      LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal,
                      TranscriptPartial)
 from .journal import Journal
@@ -65,7 +65,7 @@ class Call:
                                    self.bus.publish, extensions=extensions)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
-                           SuggestionFeedback, CallEnded, name="assistant")
+                           SuggestionFeedback, AgentAction, CallEnded, name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
         # What a client that joins late or reconnects reads to catch up (SSE, pages).
         self.journal = Journal()
@@ -217,6 +217,24 @@ class Call:
             raise ValueError("action must be 'used' or 'dismissed'")
         self.bus.publish(SuggestionFeedback(call_id=self.call_id, suggestion_id=suggestion_id,
                                             action=action))
+
+    def act(self, action: str, **payload) -> None:
+        """The agent took a quick action (``QUICK_ACTIONS``: discount_10, waive_fee, escalate,
+        callback) or inserted a quick response ("template"); stored, and in the summary."""
+        if action not in QUICK_ACTIONS and action != "template":
+            raise ValueError(f"unknown action {action!r}: use one of "
+                             f"{', '.join(QUICK_ACTIONS)} or 'template'")
+        customer = self.assistant.memory.customer
+        if customer is not None:
+            payload.setdefault("customer_id", customer["id"])
+        self.bus.publish(AgentAction(call_id=self.call_id, action=action, at_s=self.clock(),
+                                     payload=payload))
+
+    def flag(self, at_s: float, note: str = "") -> None:
+        """Flag the moment at call time ``at_s`` (e.g. a transcript line) to come back to."""
+        if not 0 <= at_s < float("inf"):
+            raise ValueError(f"at_s={at_s} is not a time of this call")
+        self.bus.publish(MomentFlagged(call_id=self.call_id, at_s=float(at_s), note=note[:500]))
 
     def heard_s(self, leg: Leg) -> float:
         """Seconds of audio received on ``leg``'s current connection (0 if none)."""

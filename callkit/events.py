@@ -193,6 +193,29 @@ class SuggestionFeedback(Event):
     action: Literal["used", "dismissed"]
 
 
+# Quick actions on the agent's console: what each one records (agent_actions.action).
+QUICK_ACTIONS = {"discount_10": "Applied a 10% discount", "waive_fee": "Waived a fee",
+                 "escalate": "Escalated to a supervisor", "callback": "Scheduled a callback"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentAction(Event):
+    """Something the agent did on the call: a quick action (``QUICK_ACTIONS``) or a quick
+    response inserted. Stored in agent_actions; quick actions are listed in the summary."""
+
+    action: str
+    at_s: float                      # call time
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MomentFlagged(Event):
+    """The agent flagged a moment of the call (a transcript line) to come back to."""
+
+    at_s: float
+    note: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sentiment(Event):
     """Sentiment of one final (VADER compound, -1..1) and the customer's running trend."""

@@ -24,7 +24,7 @@ from .events import (AudioLevel, CallEnded, Event, LegConnected, LegDropped, Leg
 log = logging.getLogger(__name__)
 
 
-def _asset(name: str) -> Path:
+def asset(name: str) -> Path:
     here = Path(__file__).resolve().parent
     for folder in (here / "_widgets", here.parent / "widgets"):
         if (folder / name).is_file():
@@ -35,8 +35,8 @@ def _asset(name: str) -> Path:
 class Phone(anywidget.AnyWidget):
     """A microphone leg of ``call``: connection state, waveforms, mute, live transcript."""
 
-    _esm = _asset("phone.js")
-    _css = _asset("phone.css")
+    _esm = asset("phone.js")
+    _css = asset("phone.css")
 
     leg = traitlets.Unicode("agent").tag(sync=True)
     call_id = traitlets.Unicode("").tag(sync=True)

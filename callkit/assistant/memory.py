@@ -43,6 +43,7 @@ class CallMemory:
     commitments: list[str] = field(default_factory=list)
     resolutions: list[str] = field(default_factory=list)
     said: set[str] = field(default_factory=set)  # keys of suggestions already given
+    actions: list[str] = field(default_factory=list)  # quick actions the agent took
 
     def add_turn(self, leg: Leg, text: str, start: float) -> Turn:
         turn = Turn(leg=leg, text=text, start=start, sentiment=sentiment_score(text))

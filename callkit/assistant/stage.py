@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import Settings
 from ..extensions import Extensions
-from ..events import (CallEnded, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
+from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
                       SuggestionDone, SuggestionFeedback, SuggestionStarted, SuggestionToken,
                       ToolCall, TranscriptFinal, TranscriptPartial)
 from .memory import CallMemory, sentiment_label
@@ -60,6 +60,8 @@ class Assistant:
             await self._on_partial(event)
         elif isinstance(event, SuggestionFeedback):
             self.policy.feedback(event.suggestion_id, event.action)
+        elif isinstance(event, AgentAction) and event.action in QUICK_ACTIONS:
+            self.memory.actions.append(QUICK_ACTIONS[event.action])
         elif isinstance(event, CallEnded):
             await self._summarize()
 

@@ -72,6 +72,8 @@ def summarize(memory: CallMemory,
     lines = [f"{who}. {reason}.", f"Resolution: {resolution}."]
     if items:
         lines.append("Action items: " + "; ".join(items) + ".")
+    if memory.actions:
+        lines.append("Agent actions: " + "; ".join(memory.actions) + ".")
     lines.append(f"Customer sentiment: {sentiment}{trend}.")
     return Summary(reason=reason, resolution=resolution, action_items=items,
                    sentiment=sentiment, text=" ".join(lines))

@@ -9,12 +9,14 @@ from dataclasses import asdict
 
 import duckdb
 
-from ..events import (CallEnded, CallStarted, CallSummary, CustomerContext, Event, Sentiment,
-                      SuggestionDone, SuggestionFeedback, ToolCall, TranscriptFinal)
+from ..events import (AgentAction, CallEnded, CallStarted, CallSummary, CustomerContext, Event,
+                      MomentFlagged, Sentiment, SuggestionDone, SuggestionFeedback, ToolCall,
+                      TranscriptFinal)
 from .db import Database
 
 RECORDED = (CallStarted, CallEnded, TranscriptFinal, Sentiment, SuggestionDone,
-            SuggestionFeedback, ToolCall, CustomerContext, CallSummary)
+            SuggestionFeedback, ToolCall, CustomerContext, CallSummary, AgentAction,
+            MomentFlagged)
 
 
 def _ts(wall: float) -> dt.datetime:
@@ -64,6 +66,15 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
              json.dumps(list(event.open_questions)), event.written_by, _ts(event.wall)])
         con.execute("UPDATE calls SET summary = $1, sentiment = $2 WHERE call_id = $3",
                     [event.text, event.sentiment, event.call_id])
+    elif isinstance(event, AgentAction):
+        con.execute("INSERT INTO agent_actions (call_id, action, payload, timestamp) "
+                    "VALUES ($1, $2, $3, $4)",
+                    [event.call_id, event.action,
+                     json.dumps({**event.payload, "at_s": event.at_s}), _ts(event.wall)])
+    elif isinstance(event, MomentFlagged):
+        con.execute("INSERT INTO flagged_moments (call_id, at_s, note, timestamp) "
+                    "VALUES ($1, $2, $3, $4)",
+                    [event.call_id, event.at_s, event.note, _ts(event.wall)])
     elif isinstance(event, CallEnded):
         con.execute(
             "UPDATE calls SET status = $1, end_time = $2, duration_seconds = $3 "

@@ -1,19 +1,9 @@
 """The Phone widget in a real JupyterLab, driven by headless Chromium with a WAV microphone:
 the browser's audio reaches the kernel over WebRTC signaled through the widget's comm."""
 
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
-import nbformat
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, KERNEL_READY, serve_notebook
 from tests.browser.test_customer_page import first_turn_wav
 
 pytestmark = pytest.mark.integration
@@ -31,62 +21,10 @@ phone
 """
 
 
-KERNEL_READY = """() => {
-  const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const kernel = widget && widget.sessionContext && widget.sessionContext.session &&
-                 widget.sessionContext.session.kernel;
-  return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
-}"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def jupyterlab(tmp_path, settings):
-    db = settings.db_path  # a seeded copy of this test's own
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(SETUP.format(db=str(db)))]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, tmp_path / "phone.ipynb")
-    port, token = free_port(), secrets.token_hex(12)
-    # No "get notified about Jupyter news?" pop-up over the screenshots (and no fetch).
-    news = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "HF_HUB_OFFLINE": "1",
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", "--allow-root",
-         f"--ServerApp.root_dir={tmp_path}", "--LabApp.expose_app_in_browser=True",
-         "--ServerApp.disable_check_xsrf=True"],
-        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "w"), env=env,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError((tmp_path / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
-    yield {"url": f"{base}/lab/tree/phone.ipynb?token={token}", "db": db, "base": base,
-           "token": token}
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    with serve_notebook(tmp_path, "phone.ipynb", SETUP.format(db=str(settings.db_path))) as lab:
+        yield lab | {"db": settings.db_path}
 
 
 async def test_phone_widget_sends_the_microphone_to_the_kernel(jupyterlab, launch_chromium,

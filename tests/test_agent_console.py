@@ -1,0 +1,91 @@
+"""The agent console's kernel side, without a browser: what it sends, and what its buttons
+store (the browser test drives the same through a real JupyterLab)."""
+
+import asyncio
+
+import duckdb
+import pytest
+
+from callkit.agent_console import AgentConsole, Transcript
+from callkit.call import CallCenter
+from callkit.recordings import load_recording
+
+pytestmark = pytest.mark.integration
+
+
+def sent_by(widget) -> list[dict]:
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    return sent
+
+
+async def settle():
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+
+
+def rows(settings, sql, call):
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    try:
+        return con.execute(sql, [call.call_id]).fetchall()
+    finally:
+        con.close()
+
+
+async def test_the_console_follows_the_call_and_its_buttons_are_stored(settings, no_leaks):
+    async with CallCenter(settings) as center:
+        call = await center.replay("sarah_order")  # a whole call, ended and stored
+        console = AgentConsole(call)
+        sent = sent_by(console)
+        console._handle({"kind": "sync"})  # a view that comes (back) asks for everything
+        snapshot = [m for m in sent if m["kind"] in ("snapshot", "events")]
+        ids = [e["id"] for m in snapshot for e in m["events"]]
+        assert snapshot[0]["kind"] == "snapshot" and ids == sorted(set(ids))
+        kinds = {e["type"] for m in snapshot for e in m["events"]}
+        assert {"TranscriptFinal", "SuggestionToken", "CustomerContext", "CallSummary"} <= kinds
+        console.close()
+        await settle()
+
+    async with CallCenter(settings) as center:
+        call = center.start_call(title="buttons")
+        console = AgentConsole(call)
+        sent = sent_by(console)
+        track = await call.play("customer", load_recording("sarah_order").legs["customer"],
+                                speed=3.0)
+        await track.finished.wait()
+        await asyncio.sleep(0.5)
+        card = next(e for m in sent if m["kind"] == "events" for e in m["events"]
+                    if e["type"] == "SuggestionDone")
+        console._handle({"kind": "feedback", "id": card["suggestion_id"], "action": "used"})
+        console._handle({"kind": "action", "action": "escalate"})
+        console._handle({"kind": "flag", "at_s": 14.0, "text": "It was supposed to arrive"})
+        console._handle({"kind": "action", "action": "refund everything"})
+        assert sent[-1] == {"kind": "error", "message": sent[-1]["message"]}
+        assert "unknown action" in sent[-1]["message"]
+        console._handle({"kind": "end"})
+        for _ in range(500):
+            if call.status == "ended":
+                break
+            await asyncio.sleep(0.05)
+        await settle()
+        assert console._follower.done()  # the journal closed with the call
+        console.close()
+    assert rows(settings, "SELECT used FROM ai_suggestions WHERE call_id = ? AND used", call)
+    assert rows(settings, "SELECT action FROM agent_actions WHERE call_id = ?", call) == [
+        ("escalate",)]
+    assert rows(settings, "SELECT at_s, note FROM flagged_moments WHERE call_id = ?", call) == [
+        (14.0, "It was supposed to arrive")]
+    summary, = rows(settings, "SELECT text FROM call_summaries WHERE call_id = ?", call)[0]
+    assert "Escalated to a supervisor" in summary
+
+
+async def test_each_part_is_a_widget_of_its_own(settings, no_leaks):
+    async with CallCenter(settings) as center:
+        call = center.start_call()
+        part = Transcript(call)
+        assert part.parts == ["transcript"] and repr(part) == "Transcript(parts=['transcript'])"
+        with pytest.raises(ValueError, match="unknown console parts"):
+            AgentConsole(call, parts=("transcript", "video"))
+        part.close()
+        await call.end()
+        await settle()
