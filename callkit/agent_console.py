@@ -25,7 +25,7 @@ import traitlets
 
 from .call import Call
 from .events import AudioLevel, to_json
-from .widgets import asset
+from .widgets import asset, esm
 
 log = logging.getLogger(__name__)
 # The quick-action buttons, labelled as in the exercise's agent view.
@@ -37,7 +37,7 @@ LEVELS_KEPT = 240  # level readings in a snapshot: the last 6 s of both legs at 
 
 
 class AgentConsole(anywidget.AnyWidget):
-    _esm = asset("agent_console.js")
+    _esm = esm("levels.js", "agent_console.js")
     _css = asset("agent_console.css")
 
     call_id = traitlets.Unicode("").tag(sync=True)

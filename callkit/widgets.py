@@ -32,10 +32,16 @@ def asset(name: str) -> Path:
     raise FileNotFoundError(f"widget asset {name} is not installed")
 
 
+def esm(*names: str) -> str:
+    """One ES module made of files in widgets/: the shared helpers first (levels.js), then
+    the widget's own code, so shared code has one copy and no bundler is needed."""
+    return "\n".join(asset(name).read_text(encoding="utf-8") for name in names)
+
+
 class Phone(anywidget.AnyWidget):
     """A microphone leg of ``call``: connection state, waveforms, mute, live transcript."""
 
-    _esm = asset("phone.js")
+    _esm = esm("levels.js", "phone.js")
     _css = asset("phone.css")
 
     leg = traitlets.Unicode("agent").tag(sync=True)

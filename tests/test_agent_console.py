@@ -9,19 +9,9 @@ import pytest
 from callkit.agent_console import AgentConsole, Transcript
 from callkit.call import CallCenter
 from callkit.recordings import load_recording
+from tests.widget_messages import sent_by, settle
 
 pytestmark = pytest.mark.integration
-
-
-def sent_by(widget) -> list[dict]:
-    sent = []
-    widget.send = lambda content, buffers=None: sent.append(content)
-    return sent
-
-
-async def settle():
-    for _ in range(20):
-        await asyncio.sleep(0.01)
 
 
 def rows(settings, sql, call):

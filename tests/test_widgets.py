@@ -7,20 +7,9 @@ import pytest
 from callkit.call import CallCenter
 from callkit.recordings import load_recording
 from callkit.widgets import Phone
+from tests.widget_messages import sent_by, settle
 
 pytestmark = pytest.mark.integration
-
-
-def sent_by(phone: Phone) -> list[dict]:
-    """What the widget sends to the browser, kept instead of sent."""
-    sent = []
-    phone.send = lambda content, buffers=None: sent.append(content)
-    return sent
-
-
-async def settle():
-    for _ in range(20):
-        await asyncio.sleep(0.01)
 
 
 async def test_a_bad_offer_is_answered_with_an_error_message(settings, no_leaks):

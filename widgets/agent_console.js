@@ -49,18 +49,6 @@ function apply(state, e) {
   }
 }
 
-function bars(canvas, values, color) {
-  const ctx = canvas.getContext("2d");
-  const { width, height } = canvas;
-  ctx.clearRect(0, 0, width, height);
-  ctx.fillStyle = color;
-  const w = width / HISTORY;
-  values.forEach((v, i) => {
-    const h = Math.max(1, Math.min(1, v * 1.6) * height);
-    ctx.fillRect(i * w, height - h, Math.max(1, w - 1), h);
-  });
-}
-
 function render({ model, el }) {
   const parts = new Set(model.get("parts"));
   el.classList.add("callkit-console");
@@ -130,7 +118,7 @@ function render({ model, el }) {
       const quiet = state.quietSince[leg];
       canvases[leg].querySelector(".ck-quiet").classList.toggle("on", quiet != null && (state.levels[leg]?.at(-1)?.t ?? 0) - quiet >= SILENT_AFTER_S);
       const values = (state.levels[leg] || []).map((r) => r.rms);
-      bars(canvases[leg].querySelector("canvas"), values, leg === "customer" ? "#0b7285" : "#862e9c");
+      waveform(canvases[leg].querySelector("canvas"), values, leg === "customer" ? "#0b7285" : "#862e9c", HISTORY);
       canvases[leg].querySelector(".ck-vol span").style.width = `${Math.min(100, (values.at(-1) || 0) * 400)}%`;
     }
   }

@@ -11,18 +11,6 @@ function gatheringComplete(pc) {
   }));
 }
 
-function waveform(canvas, values, color) {
-  const ctx = canvas.getContext("2d");
-  const { width, height } = canvas;
-  ctx.clearRect(0, 0, width, height);
-  ctx.fillStyle = color;
-  const w = width / HISTORY;
-  values.forEach((v, i) => {
-    const h = Math.max(1, Math.min(1, v * 1.6) * height);
-    ctx.fillRect(i * w, (height - h) / 2, Math.max(1, w - 1), h);
-  });
-}
-
 function render({ model, el }) {
   el.classList.add("callkit-phone");
   el.innerHTML = `
@@ -87,8 +75,8 @@ function render({ model, el }) {
         el.dataset.localMax = Math.max(peak, Number(el.dataset.localMax || 0)).toFixed(3);
         last = now;
       }
-      waveform($(".ck-local"), local, "#1a73e8");
-      waveform($(".ck-remote"), remote, "#34a853");
+      waveform($(".ck-local"), local, "#1a73e8", HISTORY);
+      waveform($(".ck-remote"), remote, "#34a853", HISTORY);
       frame = requestAnimationFrame(tick);
     };
     frame = requestAnimationFrame(tick);
