@@ -16,9 +16,9 @@ from .bus import Bus, Handler
 from .config import Settings
 from .deadline import settle_within
 from .extensions import Extensions
-from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, MomentFlagged, CallStarted, Event, Leg, LegConnected, LegDropped,
-                     LegEnded, LegMuted, SuggestionFeedback, TranscriptFinal,
-                     TranscriptPartial)
+from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallStarted, Event, Leg,
+                     LegConnected, LegDropped, LegEnded, LegMuted, MomentFlagged,
+                     SuggestionFeedback, TranscriptFinal, TranscriptPartial)
 from .journal import Journal
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import RATE as capture_rate, LegCapture
@@ -285,19 +285,16 @@ class Call:
         tasks = [t for t in self._tasks if t is not current]
         for task in tasks:
             task.cancel()
-        steps = {
-            "tasks": asyncio.gather(*tasks, return_exceptions=True),
-            "captures": asyncio.gather(*(c.stop() for c in list(self._captures.values()))),
-            "peers": asyncio.gather(*(p.close() for p in self._peers)),
-        }
-        for name, step in steps.items():
-            if not await settle_within(step, CLOSE_STEP_TIMEOUT_S,
-                                       f"closing the {name} of call {self.call_id}"):
-                self.unfinished.append(f"close {name}")
-        self._peers.clear()
+        peers, self._peers = self._peers, []
         self._leg_peers.clear()
-        for name, closing in (("transcriber", self.transcriber.close), ("bus", self.bus.close)):
-            if not await settle_within(closing(), CLOSE_STEP_TIMEOUT_S,
+        steps = (("tasks", lambda: asyncio.gather(*tasks, return_exceptions=True)),
+                 ("captures", lambda: asyncio.gather(*(c.stop() for c in
+                                                       list(self._captures.values())))),
+                 ("peers", lambda: asyncio.gather(*(p.close() for p in peers))),
+                 ("transcriber", self.transcriber.close),
+                 ("bus", self.bus.close))
+        for name, step in steps:
+            if not await settle_within(step(), CLOSE_STEP_TIMEOUT_S,
                                        f"closing the {name} of call {self.call_id}"):
                 self.unfinished.append(f"close {name}")
         self.journal.close()

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.integration
 async def test_sarah_johnson_call_end_to_end(settings, no_leaks):
     events = []
     async with CallCenter(settings) as center:
-        call = await center.replay("sarah_order", observer=events.append)
+        call = center.start_call(title="Sarah Johnson asks about order 78901")
+        call.subscribe(events.append)
+        await call.replay("sarah_order")
         peers = list(call._peers)
+        await call.end()
+    assert len(peers) == 4  # a sender and a receiver per leg
     assert all(p.pc.connectionState == "closed" for p in peers)
 
     con = duckdb.connect(str(settings.db_path), read_only=True)
