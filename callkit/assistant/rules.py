@@ -233,6 +233,11 @@ class RulesEngine:
                          f"{product['name']} ({money(product['price'])}), which goes with their "
                          "last purchase.", key="upsell", confidence=0.6)
 
+    async def pick(self, customer_id: int, memory: CallMemory) -> AsyncIterator[Output]:
+        """The agent chose the caller (say among ambiguous candidates): that one is shown."""
+        async for out in self._identified(customer_id, "the agent's choice", memory):
+            yield out
+
     async def _identified(self, customer_id: int, how: str,
                           memory: CallMemory) -> AsyncIterator[Output]:
         context = await self.tools.customer_context(customer_id)
@@ -241,7 +246,7 @@ class RulesEngine:
         customer = context["customer"]
         memory.customer, memory.context = customer, context
         yield ContextUpdate(context, (), f"identified by {how}")
-        tickets = context["tickets"]
+        tickets = [t for t in context["tickets"] if t["status"] in ("open", "pending")]
         open_tickets = f", {len(tickets)} open ticket{'s' * (len(tickets) != 1)}" if tickets else ""
         yield Suggestion("info", "normal", "identity",
                          f"Customer identified: {customer['name']}, account "

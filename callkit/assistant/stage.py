@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import Settings
 from ..extensions import Extensions
-from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
+from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CustomerPicked, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
                       SuggestionDone, SuggestionFeedback, SuggestionStarted, SuggestionToken,
                       ToolCall, TranscriptFinal, TranscriptPartial)
 from .memory import CallMemory, sentiment_label
@@ -60,6 +60,8 @@ class Assistant:
             await self._on_partial(event)
         elif isinstance(event, SuggestionFeedback):
             self.policy.feedback(event.suggestion_id, event.action)
+        elif isinstance(event, CustomerPicked):
+            await self._show(self.rules.pick(event.customer_id, self.memory))
         elif isinstance(event, AgentAction) and event.action in QUICK_ACTIONS:
             self.memory.actions.append(QUICK_ACTIONS[event.action])
         elif isinstance(event, CallEnded):
@@ -106,7 +108,7 @@ class Assistant:
             call_id=self.call_id, customer=ctx.get("customer"),
             orders=tuple(ctx.get("orders", ())), tickets=tuple(ctx.get("tickets", ())),
             notes=tuple(ctx.get("notes", ())), candidates=update.candidates,
-            reason=update.reason))
+            reason=update.reason, past_calls=tuple(ctx.get("past_calls", ()))))
 
     def _mark(self, name: str) -> None:
         if self._trigger is not None:

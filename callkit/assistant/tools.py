@@ -249,18 +249,24 @@ def customer_context(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[s
         "SELECT order_number, product_id, product_name, amount, status, order_date, carrier, "
         "eta FROM orders WHERE customer_id = $1 ORDER BY order_date DESC LIMIT 5",
         [customer_id]))
-    tickets = records(con.execute(
-        "SELECT ticket_number, subject, status, priority, created_at FROM tickets "
-        "WHERE customer_id = $1 AND status IN ('open', 'pending') ORDER BY created_at DESC",
-        [customer_id]))
+    tickets = records(con.execute(  # open ones first, then the latest resolved
+        "SELECT ticket_number, subject, status, priority, created_at, resolved_at FROM tickets "
+        "WHERE customer_id = $1 ORDER BY status IN ('open', 'pending') DESC, created_at DESC "
+        "LIMIT 8", [customer_id]))
     notes = records(con.execute(
         "SELECT kind, text, created_at FROM customer_notes WHERE customer_id = $1 "
         "ORDER BY created_at DESC", [customer_id]))
-    last_contact = con.execute(
-        "SELECT max(created_at) FROM tickets WHERE customer_id = $1", [customer_id]
-    ).fetchone()[0]
-    profile[0]["last_contact"] = _jsonable(last_contact)
-    return {"customer": profile[0], "orders": orders, "tickets": tickets, "notes": notes}
+    last = con.execute(
+        "SELECT created_at, subject FROM tickets WHERE customer_id = $1 "
+        "ORDER BY created_at DESC LIMIT 1", [customer_id]).fetchone()
+    profile[0]["last_contact"] = _jsonable(last[0]) if last else None
+    profile[0]["last_issue"] = last[1] if last else None
+    past_calls = records(con.execute(
+        "SELECT c.start_time, s.reason, s.resolution, s.sentiment FROM calls c "
+        "JOIN call_summaries s USING (call_id) WHERE c.customer_id = $1 "
+        "ORDER BY c.start_time DESC LIMIT 3", [customer_id]))
+    return {"customer": profile[0], "orders": orders, "tickets": tickets, "notes": notes,
+            "past_calls": past_calls}
 
 
 def latest_bill(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
