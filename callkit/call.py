@@ -257,15 +257,16 @@ class Call:
         return {leg: "dropped" if leg in self._dropped else "muted" if c.muted else "connected"
                 for leg, c in self._captures.items()}
 
-    async def end(self, status: str = "completed") -> None:
+    async def end(self, status: str = "completed", *, step_timeout: float | None = None) -> None:
         """Flush every stage, publish CallEnded, wait for the summary, then close everything.
 
-        Always returns: the flush and the summary each get ``end_timeout_s``; a step cut off
-        is logged and named in :attr:`unfinished` (and in the CallEnded event)."""
+        Always returns: the flush and the summary each get ``step_timeout`` (default
+        ``end_timeout_s``); a step cut off is logged and named in :attr:`unfinished` (and in
+        the CallEnded event)."""
         if self.status in ("ending", "ended"):
             return
         self.status = "ending"
-        limit = self.settings.end_timeout_s
+        limit = step_timeout or self.settings.end_timeout_s
         try:
             captures = list(self._captures.items())  # a leg may connect meanwhile
             await asyncio.gather(*(c.stop() for _, c in captures))  # each bounded
@@ -361,12 +362,18 @@ class CallCenter:
         await call.end()
         return call
 
-    async def aclose(self) -> None:
+    async def aclose(self, *, within: float | None = None) -> None:
         """End the calls still live as abandoned (what was said so far is transcribed and
-        stored, with a summary), then release every call, the database and this center."""
+        stored, with a summary), then release every call, the database and this center.
+
+        ``within`` (seconds) shares a hard budget (a process exiting) between the flush and
+        the summary, so the call is still stored as abandoned when the last words take
+        longer than that to transcribe."""
         live = [c for c in self.calls.values() if c.status == "active"]
+        step = within * 0.35 if within else None
         # end() and close() are bounded themselves; one call's failure does not stop the rest.
-        await asyncio.gather(*(c.end(status="abandoned") for c in live), return_exceptions=True)
+        await asyncio.gather(*(c.end(status="abandoned", step_timeout=step) for c in live),
+                             return_exceptions=True)
         await asyncio.gather(*(c.close() for c in list(self.calls.values())),
                              return_exceptions=True)
         self.calls.clear()

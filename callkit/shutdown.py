@@ -28,7 +28,7 @@ CLOSE_TIMEOUT_S = 8.0
 class Closable(Protocol):
     loop: asyncio.AbstractEventLoop | None
 
-    async def aclose(self) -> None: ...
+    async def aclose(self, *, within: float | None = None) -> None: ...
 
 
 _open: "weakref.WeakSet[Closable]" = weakref.WeakSet()
@@ -57,9 +57,11 @@ def _close_open() -> None:
             continue
         try:
             if loop.is_running():  # a loop on another thread
-                asyncio.run_coroutine_threadsafe(owner.aclose(), loop).result(CLOSE_TIMEOUT_S)
+                asyncio.run_coroutine_threadsafe(owner.aclose(within=CLOSE_TIMEOUT_S),
+                                                 loop).result(CLOSE_TIMEOUT_S)
             else:  # the main loop, stopped by the kernel's shutdown but not closed
-                _run_to_end(loop, finish_within(owner.aclose(), CLOSE_TIMEOUT_S,
+                _run_to_end(loop, finish_within(owner.aclose(within=CLOSE_TIMEOUT_S),
+                                                CLOSE_TIMEOUT_S,
                                                 "closing the calls still open at exit"))
         except Exception:
             log.exception("could not close %r at exit", owner)
