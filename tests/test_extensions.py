@@ -1,7 +1,6 @@
 """Extensions: each hook alone on one stage (fast), then all of them in a real recorded call."""
 
 import duckdb
-import numpy as np
 import pytest
 
 from callkit.assistant.memory import CallMemory

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 import av
@@ -13,7 +12,6 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ..deadline import settle_within
 from ..events import AudioChunk, AudioLevel, Event, Leg
 
-log = logging.getLogger(__name__)
 RATE = 16000
 LEVEL_INTERVAL_S = 0.05  # about 20 level readings a second, enough for a smooth meter
 STOP_TIMEOUT_S = 2.0
