@@ -1,6 +1,5 @@
 """Streaming transcription with the real whisper model on real speech."""
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -64,17 +63,14 @@ async def test_non_speech_produces_no_text(recognizer, kind):
 async def test_a_three_minute_call_streams_with_bounded_memory_and_steady_updates(recognizer):
     samples = read_audio(SHARED_DATA / "calls" / "auto_repairs_40_UTC_caller.wav", RATE)
     samples = samples[: RATE * 180].astype(np.float32) / 32768
-    decodes: list[tuple[float, float]] = []  # (seconds of audio, seconds it took)
+    decodes: list[float] = []  # seconds of audio in each decode: what a decode's cost grows with
     original = recognizer.transcribe_async
 
-    async def timed(audio, offset=0.0, prompt=None):
-        started = time.perf_counter()
-        try:
-            return await original(audio, offset, prompt)
-        finally:
-            decodes.append((len(audio) / RATE, time.perf_counter() - started))
+    async def measured(audio, offset=0.0, prompt=None):
+        decodes.append(len(audio) / RATE)
+        return await original(audio, offset, prompt)
 
-    recognizer.transcribe_async = timed
+    recognizer.transcribe_async = measured
     tracemalloc.start()
     try:
         result = await stream_through_stt(samples, Settings(), recognizer, LatencyTracker(), 6.0)
@@ -84,12 +80,12 @@ async def test_a_three_minute_call_streams_with_bounded_memory_and_steady_update
         del recognizer.transcribe_async
     assert len(result.finals) >= 10
     assert peak < 60 * 2**20, f"peak traced memory {peak / 2**20:.0f} MB"
-    longest = max(d for d, _ in decodes)
-    assert longest <= Settings().max_utterance_s + 0.5
+    assert max(decodes) <= Settings().max_utterance_s + 0.5
+    # Steady: late in the call a decode reads no more audio than early on (committed segments
+    # are not decoded again), so it costs no more, whatever the machine's load.
     third = len(decodes) // 3
-    early = np.mean([t for _, t in decodes[:third]])
-    late = np.mean([t for _, t in decodes[-third:]])
-    assert late < 2 * early + 0.2, (early, late)
+    early, late = np.mean(decodes[:third]), np.mean(decodes[-third:])
+    assert late < 2 * early + 1.0, (early, late)
 
 
 async def test_the_base_model_assembles_from_its_packages_and_transcribes(tmp_path):

@@ -44,7 +44,9 @@ async def test_frames_are_20ms_paced_at_speed_and_the_track_ends():
     elapsed = time.monotonic() - started
     assert len(frames) == 25 and all(f.samples == FRAME_SAMPLES for f in frames)
     assert [f.pts for f in frames[:3]] == [0, FRAME_SAMPLES, 2 * FRAME_SAMPLES]
-    assert 0.2 <= elapsed < 0.5  # 0.5 s of audio at twice real time, last frame not waited
+    # Paced: 0.5 s of audio at twice real time cannot be handed out sooner (a busy machine
+    # may make it later, so no upper bound).
+    assert elapsed >= 0.2
     assert track.finished.is_set() and track.readyState == "ended"
     first = frames[0].to_ndarray().reshape(-1)
     assert list(first[:3]) == [0, 1, 2]
