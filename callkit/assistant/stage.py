@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import Settings
+from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallSummary, CustomerContext,
+                      CustomerPicked, Event, LatencyMark, Sentiment, SuggestionDone,
+                      SuggestionFeedback, SuggestionStarted, SuggestionToken, ToolCall,
+                      TranscriptFinal, TranscriptPartial)
 from ..extensions import Extensions
-from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CustomerPicked, CallSummary, CustomerContext, Event, LatencyMark, Sentiment,
-                      SuggestionDone, SuggestionFeedback, SuggestionStarted, SuggestionToken,
-                      ToolCall, TranscriptFinal, TranscriptPartial)
 from .memory import CallMemory, sentiment_label
 from .openai_engine import OpenAIEngine, SuggestionBegin, SuggestionEnd, SuggestionText
 from .policy import SuggestionPolicy

@@ -13,7 +13,6 @@ from pathlib import Path
 from ..config import Settings
 
 
-
 def _seed(path: Path) -> None:
     from ..store.db import connect
     from ..store.seed import seed
