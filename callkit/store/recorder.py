@@ -1,5 +1,6 @@
-"""Writes a call to DuckDB as it happens: the call row, every final, suggestion, tool call and
-the summary. It runs as a bus subscriber, in event order, on the database thread."""
+"""Writes a call to DuckDB as it happens: the call row, every final, suggestion, tool call,
+agent action (with the credit, fee reversal, escalation or callback it stands for) and the
+summary. It runs as a bus subscriber, in event order, on the database thread."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import duckdb
 from ..events import (AgentAction, CallEnded, CallStarted, CallSummary, CustomerContext, Event,
                       MomentFlagged, Sentiment, SuggestionDone, SuggestionFeedback, ToolCall,
                       TranscriptFinal)
+from .actions import record_action
 from .db import Database
 
 RECORDED = (CallStarted, CallEnded, TranscriptFinal, Sentiment, SuggestionDone,
@@ -66,11 +68,8 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
              json.dumps(list(event.open_questions)), event.written_by, _ts(event.wall)])
         con.execute("UPDATE calls SET summary = $1, sentiment = $2 WHERE call_id = $3",
                     [event.text, event.sentiment, event.call_id])
-    elif isinstance(event, AgentAction):
-        con.execute("INSERT INTO agent_actions (call_id, action, payload, timestamp) "
-                    "VALUES ($1, $2, $3, $4)",
-                    [event.call_id, event.action,
-                     json.dumps({**event.payload, "at_s": event.at_s}), _ts(event.wall)])
+    elif isinstance(event, AgentAction):  # the log row, and what a quick action stands for
+        record_action(con, event)
     elif isinstance(event, MomentFlagged):
         con.execute("INSERT INTO flagged_moments (call_id, at_s, note, timestamp) "
                     "VALUES ($1, $2, $3, $4)",

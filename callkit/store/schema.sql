@@ -166,3 +166,71 @@ CREATE TABLE IF NOT EXISTS call_summaries (
     written_by   VARCHAR,
     created_at   TIMESTAMP NOT NULL
 );
+
+-- What the agent console's quick actions do (see store/actions.py): each row points at the
+-- agent_actions row of the click (action_id). customer_id has no foreign key, as in calls:
+-- re-seeding empties customers, and a promise made on a call must outlive that. A row that
+-- cannot take effect yet (no customer identified, already given) is kept with status 'held'
+-- and hold_reason saying why, so the back office sees every promise made to a caller.
+CREATE SEQUENCE IF NOT EXISTS credits_id_seq;
+CREATE TABLE IF NOT EXISTS credits (
+    id           INTEGER PRIMARY KEY DEFAULT nextval('credits_id_seq'),
+    action_id    INTEGER,
+    call_id      VARCHAR NOT NULL,
+    customer_id  INTEGER,
+    order_number VARCHAR,           -- the order discounted, or NULL for a bill discount
+    invoice_id   INTEGER,           -- the bill discounted when no order was under discussion
+    percent      DECIMAL(5, 2) NOT NULL,
+    amount       DECIMAL(10, 2),    -- NULL while there is nothing to take the percent of
+    reason       VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL CHECK (status IN ('applied', 'held')),
+    hold_reason  VARCHAR,
+    created_at   TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS fee_reversals_id_seq;
+CREATE TABLE IF NOT EXISTS fee_reversals (
+    id           INTEGER PRIMARY KEY DEFAULT nextval('fee_reversals_id_seq'),
+    action_id    INTEGER,
+    call_id      VARCHAR NOT NULL,
+    customer_id  INTEGER,
+    order_number VARCHAR,
+    invoice_id   INTEGER,
+    fee          VARCHAR,           -- the bill line waived, e.g. 'data overage'
+    amount       DECIMAL(10, 2),
+    reason       VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL CHECK (status IN ('applied', 'held')),
+    hold_reason  VARCHAR,
+    created_at   TIMESTAMP NOT NULL
+);
+
+-- An escalation of a call, and the ticket it raised ('escalated': an open ticket of the
+-- caller's was marked escalated; 'opened': a new escalated ticket; 'linked': the ticket was
+-- already escalated; NULL: no customer to hold a ticket, the supervisor takes it from the call).
+CREATE SEQUENCE IF NOT EXISTS escalations_id_seq;
+CREATE TABLE IF NOT EXISTS escalations (
+    id            INTEGER PRIMARY KEY DEFAULT nextval('escalations_id_seq'),
+    action_id     INTEGER,
+    call_id       VARCHAR NOT NULL,
+    customer_id   INTEGER,
+    order_number  VARCHAR,
+    ticket_number VARCHAR,
+    ticket_action VARCHAR CHECK (ticket_action IN ('escalated', 'opened', 'linked')),
+    reason        VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS callbacks_id_seq;
+CREATE TABLE IF NOT EXISTS callbacks (
+    id           INTEGER PRIMARY KEY DEFAULT nextval('callbacks_id_seq'),
+    action_id    INTEGER,
+    call_id      VARCHAR NOT NULL,
+    customer_id  INTEGER,
+    order_number VARCHAR,
+    phone        VARCHAR,
+    due_at       TIMESTAMP NOT NULL,
+    status       VARCHAR NOT NULL DEFAULT 'scheduled'
+                 CHECK (status IN ('scheduled', 'done', 'cancelled')),
+    note         VARCHAR,
+    created_at   TIMESTAMP NOT NULL
+);
