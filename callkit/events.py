@@ -169,6 +169,10 @@ class SuggestionStarted(Event):
     kind: SuggestionKind
     priority: Priority
     topic: str
+    # The facts the suggestion rests on, each {"kind", "name", "fact"} (kind: tool, policy,
+    # customer, transcript, agent, model); here already, so a card shows them while its text
+    # streams. Empty when the engine has nothing it can cite (e.g. a model that used no tool).
+    sources: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,6 +188,7 @@ class SuggestionDone(Event):
     priority: Priority
     topic: str
     message: str
+    sources: tuple[dict[str, str], ...] = ()  # as in SuggestionStarted
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,7 @@
 store (the browser test drives the same through a real JupyterLab)."""
 
 import asyncio
+import json
 
 import duckdb
 import pytest
@@ -33,6 +34,17 @@ async def test_the_console_follows_the_call_and_its_buttons_are_stored(settings,
         assert snapshot[0]["kind"] == "snapshot" and ids == sorted(set(ids))
         kinds = {e["type"] for m in snapshot for e in m["events"]}
         assert {"TranscriptFinal", "SuggestionToken", "CustomerContext", "CallSummary"} <= kinds
+        # Each card's sources reach the view with its start and its end, as JSON.
+        cards = [e for m in snapshot for e in m["events"]
+                 if e["type"] in ("SuggestionStarted", "SuggestionDone")]
+        started = {e["suggestion_id"]: e["sources"] for e in cards
+                   if e["type"] == "SuggestionStarted"}
+        assert started and all(started.values())
+        assert all(e["sources"] == started[e["suggestion_id"]] for e in cards)
+        assert json.loads(json.dumps(cards)) == [{**e, "sources": list(e["sources"])}
+                                                 for e in cards]
+        assert any(s["name"] in ("lookup_customer", "get_order_status")
+                   for sources in started.values() for s in sources)
         console.close()
         await settle()
 
@@ -47,6 +59,7 @@ async def test_the_console_follows_the_call_and_its_buttons_are_stored(settings,
         await asyncio.sleep(0.5)
         card = next(e for m in sent if m["kind"] == "events" for e in m["events"]
                     if e["type"] == "SuggestionDone")
+        assert card["sources"]  # live events carry them too
         console._handle({"kind": "feedback", "id": card["suggestion_id"], "action": "used"})
         console._handle({"kind": "action", "action": "escalate"})
         console._handle({"kind": "flag", "at_s": 14.0, "text": "It was supposed to arrive"})

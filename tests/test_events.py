@@ -1,4 +1,5 @@
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -27,3 +28,13 @@ def test_audio_chunks_hold_arrays_and_compare_by_identity():
     a = events.AudioChunk(call_id="c", leg="customer", t=0.0, samples=samples)
     b = events.AudioChunk(call_id="c", leg="customer", t=0.0, samples=samples)
     assert a != b and a == a
+
+
+def test_suggestion_sources_travel_as_json():
+    fact = {"kind": "tool", "name": "get_order_status", "fact": "order #78901 shipped"}
+    started = events.SuggestionStarted(call_id="c", suggestion_id="s", kind="suggestion",
+                                       priority="normal", topic="order", sources=(fact,))
+    assert json.loads(json.dumps(events.to_json(started)))["sources"] == [fact]
+    done = events.SuggestionDone(call_id="c", suggestion_id="s", kind="info", priority="low",
+                                 topic="t", message="m")
+    assert done.sources == ()  # an engine with nothing to cite

@@ -33,12 +33,12 @@ function apply(state, e) {
       break;
     case "SuggestionStarted":
       state.cards.set(e.suggestion_id, { id: e.suggestion_id, kind: e.kind, priority: e.priority,
-        topic: e.topic, text: "", done: false, feedback: null, wall: e.wall });
+        topic: e.topic, text: "", done: false, feedback: null, wall: e.wall, sources: e.sources || [] });
       break;
     case "SuggestionToken": { const c = state.cards.get(e.suggestion_id); if (c) c.text += e.text; break; }
     case "SuggestionDone": {
       const c = state.cards.get(e.suggestion_id);
-      if (c) { c.text = e.message; c.done = true; }
+      if (c) { c.text = e.message; c.done = true; c.sources = e.sources || c.sources; }
       break;
     }
     case "SuggestionFeedback": { const c = state.cards.get(e.suggestion_id); if (c) c.feedback = e.action; break; }
@@ -155,7 +155,7 @@ function render({ model, el }) {
         card.dataset.id = c.id;
         card.dataset.wall = c.wall;  // when the kernel started it: latency to the first word
         card.innerHTML = `<div class="ck-card-head"><span class="ck-kind"></span><span class="ck-prio"></span><span class="ck-topic"></span></div>
-          <div class="ck-card-text"></div>
+          <div class="ck-card-text"></div><div class="ck-card-sources"></div>
           <div class="ck-card-buttons"><button data-fb="used">Use</button><button data-fb="dismissed">Dismiss</button></div>`;
         list.prepend(card);
       }
@@ -164,8 +164,17 @@ function render({ model, el }) {
       card.querySelector(".ck-prio").textContent = PRIORITY[c.priority] || c.priority;
       card.querySelector(".ck-topic").textContent = c.topic;
       card.querySelector(".ck-card-text").textContent = c.text;
+      drawSources(card.querySelector(".ck-card-sources"), c.sources);
       card.querySelectorAll("button").forEach((b) => { b.disabled = !c.done || !!c.feedback || state.status !== "active"; });
     }
+  }
+
+  // What a card rests on (tool results, policies, the customer record, words said), so the
+  // agent can check it before saying it. Rebuilt only when it changes: cards redraw per frame.
+  function drawSources(box, sources) {
+    const html = sources.length ? `<span class="ck-based">Based on:</span><ul>${sources.map((s) =>
+      `<li><span class="ck-src-kind">${esc(s.kind)}</span> ${s.name ? `<b>${esc(s.name)}</b>: ` : ""}${esc(s.fact)}</li>`).join("")}</ul>` : "";
+    if (box.ckHtml !== html) { box.innerHTML = html; box.ckHtml = html; box.hidden = !html; }
   }
 
   function drawCustomer() {

@@ -22,6 +22,7 @@ from ..events import TranscriptFinal
 from .memory import CallMemory
 from .redact import redact
 from .rules import Output, RulesEngine, Suggestion
+from .sources import Source, source, tool_sources
 from .summary import Summary, summarize
 from .tools import TOOL_SCHEMAS, ToolRunner
 
@@ -58,6 +59,9 @@ class SuggestionBegin:
     kind: str
     priority: str
     topic: str
+    # What the tools the model called for this answer returned: the facts it was given
+    # (which of them it used, only the model knows; nothing else is cited).
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,9 @@ class OpenAIEngine:
                 yield SuggestionEnd(interrupted=True)
             yield Suggestion("alert", "normal", "engine",
                              f"AI model unavailable ({exc}); showing rule-based suggestions.",
-                             key=f"engine:{exc}", confidence=1.0)
+                             key=f"engine:{exc}", confidence=1.0,
+                             sources=(source("model", f"the request failed: {exc}",
+                                             self.settings.openai_model),))
             for out in fallback:
                 yield out
 
@@ -177,6 +183,7 @@ class OpenAIEngine:
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": _context_message(memory)},
         ]
+        cited: list[Source] = []
         for _ in range(MAX_TOOL_ROUNDS):
             stream = MessageStream()
             calls: dict[int, dict[str, str]] = {}
@@ -192,11 +199,11 @@ class OpenAIEngine:
                     piece = stream.feed(delta.content)
                     if stream.header is not None and not begun:
                         begun = True
-                        yield self._begin(stream.header)
+                        yield self._begin(stream.header, tuple(cited))
                     if piece:
                         yield SuggestionText(piece)
             if calls:
-                await self._run_tools(messages, calls)
+                cited += await self._run_tools(messages, calls)
                 continue
             if begun:
                 yield SuggestionEnd()
@@ -207,13 +214,14 @@ class OpenAIEngine:
         raise EngineFailure("too many tool calls")
 
     @staticmethod
-    def _begin(header: dict[str, str]) -> SuggestionBegin:
+    def _begin(header: dict[str, str], sources: tuple[Source, ...]) -> SuggestionBegin:
         kind = header.get("type", "suggestion")
         priority = header.get("priority", "normal")
         return SuggestionBegin(
             kind=kind if kind in ("suggestion", "alert", "info") else "suggestion",
             priority=priority if priority in ("low", "normal", "high") else "normal",
-            topic=re.sub(r"[^a-z_-]", "", header.get("topic", "model").lower()) or "model")
+            topic=re.sub(r"[^a-z_-]", "", header.get("topic", "model").lower()) or "model",
+            sources=sources)
 
     async def _deltas(self, messages: list[dict[str, Any]]):
         """The streamed deltas of one completion; any failure becomes an EngineFailure."""
@@ -241,7 +249,9 @@ class OpenAIEngine:
             raise EngineFailure(_describe(exc)) from exc
 
     async def _run_tools(self, messages: list[dict[str, Any]],
-                         calls: dict[int, dict[str, str]]) -> None:
+                         calls: dict[int, dict[str, str]]) -> list[Source]:
+        """Run the model's tool calls, hand it the results; returns them as citable facts."""
+        cited: list[Source] = []
         ordered = [calls[i] for i in sorted(calls)]
         messages.append({"role": "assistant", "content": None, "tool_calls": [
             {"id": c["id"], "type": "function",
@@ -256,6 +266,8 @@ class OpenAIEngine:
             result = await self.tools.call(call["name"], arguments)
             messages.append({"role": "tool", "tool_call_id": call["id"],
                              "content": redact(json.dumps(result, default=str))})
+            cited += [s for s in tool_sources(call["name"], result) if s not in cited]
+        return cited
 
     async def summarize(self, memory: CallMemory) -> tuple[Summary, str]:
         """The model's summary, or the deterministic one if the model fails."""

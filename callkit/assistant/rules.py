@@ -11,76 +11,37 @@ import datetime as dt
 import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from ..events import Priority, SuggestionKind, TranscriptFinal
+from ..events import TranscriptFinal
 from .entities import Mentions, find_mentions
+from .identity import Identity
 from .memory import CallMemory
+from .outputs import ContextUpdate, Output, Suggestion, day_phrase, first_name, money
 from .redact import has_card_number
+from .sources import (PolicyBook, bill_fact, order_fact, quote, recommendation_fact,
+                      return_facts, source, tool_sources)
 from .tools import ToolRunner
 
-AMBIGUITY_MARGIN = 0.03
-CONFIDENT_NAME = 0.93
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    kind: SuggestionKind
-    priority: Priority
-    topic: str
-    text: str
-    key: str = ""            # what the policy's cooldown and feedback are about
-    confidence: float = 0.9
-
-    @property
-    def policy_key(self) -> str:
-        return self.key or self.topic
-
-
-@dataclass(frozen=True)
-class ContextUpdate:
-    context: dict[str, Any] | None
-    candidates: tuple[dict[str, Any], ...] = ()
-    reason: str = ""
-
-
-Output = Suggestion | ContextUpdate
-
-
-def money(value: float) -> str:
-    return f"${value:,.2f}"
-
-
-def day_phrase(when: str | None, today: dt.date) -> str:
-    """'yesterday', 'today', 'on Mon, Nov 23' for an ISO date or timestamp."""
-    if not when:
-        return "on an unknown date"
-    day = dt.date.fromisoformat(when[:10])
-    delta = (today - day).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "yesterday"
-    if delta == -1:
-        return "tomorrow"
-    return f"on {day:%a, %b} {day.day}"
-
-
-def first_name(customer: dict[str, Any] | None) -> str:
-    return customer["name"].split()[0] if customer else "the customer"
+# Suggestion and ContextUpdate are imported from here by extensions and notebooks.
+__all__ = ["ContextUpdate", "Output", "RulesEngine", "Suggestion"]
 
 
 class RulesEngine:
-    """``extra_rules`` (callkit/extensions.py) run after the built-in rules on every final."""
+    """``extra_rules`` (callkit/extensions.py) run after the built-in rules on every final.
+
+    Every suggestion carries ``sources``: the rows, policy sentences and words it was built
+    from, worded by callkit/assistant/sources.py from what the rule itself read."""
 
     def __init__(self, tools: ToolRunner, today: dt.date | None = None,
                  extra_rules: Sequence[Callable[..., Any]] = ()):
         self.tools = tools
         self.today = today or dt.date.today()
         self.extra_rules = tuple(extra_rules)
+        self.policies = PolicyBook(tools)
+        self.identity = Identity(tools, self.policies)
 
     async def on_final(self, final: TranscriptFinal, memory: CallMemory) -> AsyncIterator[Output]:
         async for out in self._built_in(final, memory):
@@ -98,7 +59,7 @@ class RulesEngine:
     async def _built_in(self, final: TranscriptFinal,
                         memory: CallMemory) -> AsyncIterator[Output]:
         mentions = find_mentions(final.text)
-        async for out in self._identify(mentions, memory):
+        async for out in self.identity.identify(mentions, memory):
             yield out
         for number in mentions.orders:
             async for out in self._order(number, memory, explicit=True):
@@ -113,14 +74,20 @@ class RulesEngine:
         for topic in sorted(mentions.topics):
             memory.note_topic(topic)
         turn_sentiment = memory.turns[-1].sentiment if memory.turns else 0.0
-        if mentions.frustrated or turn_sentiment <= -0.5:
+        upset = turn_sentiment <= -0.5
+        if mentions.frustrated or upset:
             memory.note_topic("frustration")
             if "frustration" not in memory.said:
                 memory.said.add("frustration")
+                # The score is cited only when it is what tripped the rule (words like
+                # "frustrated" can come with a polite, positive-scoring sentence).
                 yield Suggestion("suggestion", "high", "frustration",
                                  "The customer sounds frustrated: acknowledge it, apologize "
                                  "once, and offer escalation to a supervisor if this is not "
-                                 "resolved on this call.")
+                                 "resolved on this call.",
+                                 sources=(quote(final.leg, final.text,
+                                                turn_sentiment if upset else None),
+                                          *await self.policies.cite("POL-ESC", "frustrated")))
         if "billing" in mentions.topics:
             async for out in self._billing(memory):
                 yield out
@@ -129,14 +96,19 @@ class RulesEngine:
                 yield out
         recent = memory.customer_sentiments()[-3:]
         sliding = len(recent) == 3 and sum(recent) / 3 <= -0.3
-        if ("cancel" in mentions.topics or sliding) and "cancel" not in memory.said:
+        cancelling = "cancel" in mentions.topics
+        if (cancelling or sliding) and "cancel" not in memory.said:
             memory.said.add("cancel")
+            why = quote(final.leg, final.text) if cancelling else source(
+                "transcript", f"the customer's last 3 turns averaged {sum(recent) / 3:+.2f}",
+                "sentiment trend")
             yield Suggestion("alert", "high", "churn",
                              "Churn risk: the customer "
-                             + ("mentioned cancelling" if "cancel" in mentions.topics
+                             + ("mentioned cancelling" if cancelling
                                 else "has sounded negative for several turns")
                              + ". Ask for the reason and offer the retention discount (20% for "
-                             "three months) before processing anything.", key="churn")
+                             "three months) before processing anything.", key="churn",
+                             sources=(why, *await self.policies.cite("POL-RETAIN", "retention")))
         # Upsell once the caller has been helped and sounds pleased, not while they explain.
         if (turn_sentiment >= 0.4 and memory.resolutions and memory.customer
                 and len(memory.customer_sentiments()) >= 3 and not final.text.rstrip().endswith("?")):
@@ -155,42 +127,16 @@ class RulesEngine:
         kinds = ("names", "orders", "accounts", "bare_numbers", "emails", "phones")
         stable = Mentions(**{kind: tuple(v for v in getattr(now, kind)
                                          if v in getattr(before, kind)) for kind in kinds})
-        async for out in self._identify(stable, memory, tentative=True):
+        async for out in self.identity.identify(stable, memory, tentative=True):
             yield out
         for number in stable.orders:
             async for out in self._order(number, memory, explicit=True, tentative=True):
                 yield out
 
-    async def _identify(self, mentions: Mentions, memory: CallMemory,
-                        tentative: bool = False) -> AsyncIterator[Output]:
-        if memory.customer is not None:
-            return
-        lookups = ([("account", a) for a in mentions.accounts + mentions.bare_numbers]
-                   + [("email", e) for e in mentions.emails]
-                   + [("phone", p) for p in mentions.phones]
-                   + [("name", n) for n in mentions.names])
-        for search_type, query in lookups:
-            result = await self.tools.call("lookup_customer",
-                                           {"query": query, "search_type": search_type})
-            matches = result.get("matches") or []
-            if not matches:
-                continue
-            best = matches[0]
-            runner_up = matches[1]["score"] if len(matches) > 1 else 0.0
-            sure = search_type != "name" or (best["score"] >= CONFIDENT_NAME
-                                             and best["score"] - runner_up >= AMBIGUITY_MARGIN)
-            if sure:
-                async for out in self._identified(best["id"], f"{search_type} {query!r}", memory):
-                    yield out
-                return
-            if tentative:
-                continue
-            yield ContextUpdate(None, tuple(matches), f"several customers match {query!r}")
-            names = ", ".join(f"{m['name']} (#{m['account_number']})" for m in matches[:3])
-            yield Suggestion("info", "normal", "identity",
-                             f"Several customers match \"{query}\": {names}. Ask for the "
-                             "account number or the e-mail on file.")
-            return
+    async def pick(self, customer_id: int, memory: CallMemory) -> AsyncIterator[Output]:
+        """The agent chose the caller (say among ambiguous candidates): that one is shown."""
+        async for out in self.identity.pick(customer_id, memory):
+            yield out
 
     async def _agent_turn(self, text: str, mentions: Mentions,
                           memory: CallMemory) -> AsyncIterator[Output]:
@@ -199,7 +145,9 @@ class RulesEngine:
             memory.said.add("pci")
             yield Suggestion("alert", "high", "compliance",
                              "Never read out a full card number: confirm only the last four "
-                             "digits (payment card policy).", key="pci")
+                             "digits (payment card policy).", key="pci",
+                             sources=(quote("agent", text),
+                                      *await self.policies.cite("POL-PCI")))
         new = [c for c in mentions.commitments if c not in memory.commitments]
         memory.commitments.extend(new)
         if new and "callback-log" not in memory.said and any(
@@ -207,7 +155,9 @@ class RulesEngine:
             memory.said.add("callback-log")
             yield Suggestion("info", "normal", "compliance",
                              "Log the promised follow-up as an action item with a date "
-                             "(callbacks are due within one business day).", key="callback")
+                             "(callbacks are due within one business day).", key="callback",
+                             sources=(quote("agent", text),
+                                      *await self.policies.cite("POL-CALLBACK")))
         order = memory.last_order
         if order and re.search(r"\brefund\b|money back", text, re.I) \
                 and not re.search(r"\bno refund|\bnot? (?:get|give) (?:a|you a) refund", text, re.I):
@@ -219,7 +169,9 @@ class RulesEngine:
                 yield Suggestion("alert", "high", "compliance",
                                  f"Policy: order #{order['order_number']} is past its return "
                                  f"window (ended {status['return_by']}); a refund needs a "
-                                 "supervisor's approval before it is promised.", key="late-refund")
+                                 "supervisor's approval before it is promised.", key="late-refund",
+                                 sources=(quote("agent", text), *return_facts(result),
+                                          *await self.policies.cite("POL-RET", "supervisor")))
 
     async def _upsell(self, memory: CallMemory) -> AsyncIterator[Output]:
         if "upsell" in memory.said:
@@ -231,41 +183,14 @@ class RulesEngine:
         yield Suggestion("suggestion", "low", "upsell",
                          f"Upsell opportunity: {first_name(memory.customer)} may like the "
                          f"{product['name']} ({money(product['price'])}), which goes with their "
-                         "last purchase.", key="upsell", confidence=0.6)
-
-    async def pick(self, customer_id: int, memory: CallMemory) -> AsyncIterator[Output]:
-        """The agent chose the caller (say among ambiguous candidates): that one is shown."""
-        async for out in self._identified(customer_id, "the agent's choice", memory):
-            yield out
-
-    async def _identified(self, customer_id: int, how: str,
-                          memory: CallMemory) -> AsyncIterator[Output]:
-        context = await self.tools.customer_context(customer_id)
-        if context is None:
-            return
-        customer = context["customer"]
-        memory.customer, memory.context = customer, context
-        yield ContextUpdate(context, (), f"identified by {how}")
-        tickets = [t for t in context["tickets"] if t["status"] in ("open", "pending")]
-        open_tickets = f", {len(tickets)} open ticket{'s' * (len(tickets) != 1)}" if tickets else ""
-        yield Suggestion("info", "normal", "identity",
-                         f"Customer identified: {customer['name']}, account "
-                         f"#{customer['account_number']}, {customer['tier']} tier{open_tickets}.")
-        if how.startswith("name"):
-            yield Suggestion("info", "normal", "compliance",
-                             "Verify identity before discussing orders or bills: ask for the "
-                             "account number or the e-mail on file plus the billing zip code.",
-                             key="verify")
-        if customer["tier"] in ("gold", "platinum"):
-            yield Suggestion("alert", "high", "tier",
-                             f"{first_name(customer)} is a {customer['tier'].title()} customer "
-                             f"(lifetime value {money(customer['lifetime_value'])}): prioritize "
-                             "satisfaction; senior-agent routing applies.")
+                         "last purchase.", key="upsell", confidence=0.6,
+                         sources=(recommendation_fact(product),))
 
     async def _order(self, number: str, memory: CallMemory, explicit: bool,
-                     tentative: bool = False) -> AsyncIterator[Output]:
+                     tentative: bool = False, misheard: str = "") -> AsyncIterator[Output]:
         """Look an order up; a number said without "order" may be an account instead.
-        A ``tentative`` number (from a partial) only counts if it is an order on file."""
+        A ``tentative`` number (from a partial) only counts if it is an order on file;
+        ``misheard`` is the number actually heard when this one was corrected from it."""
         if f"order:{number}" in memory.said:
             return
         result = await self.tools.call("get_order_status", {"order_id": number})
@@ -276,7 +201,7 @@ class RulesEngine:
             # Speech recognition slips a digit now and then ("788901"); a one-digit miss
             # of one of this customer's own orders is that order.
             memory.said.add(f"order:{number}")
-            async for out in self._order(near, memory, explicit=True):
+            async for out in self._order(near, memory, explicit=True, misheard=number):
                 yield out
             return
         if order is None:
@@ -284,13 +209,17 @@ class RulesEngine:
             if explicit and result.get("error", {}).get("code") == "not_found":
                 yield Suggestion("info", "normal", "order",
                                  f"No order #{number} on file. Ask the customer to confirm "
-                                 "the number (it may have been misheard).")
+                                 "the number (it may have been misheard).",
+                                 sources=tool_sources("get_order_status", result))
             return
         memory.said.add(f"order:{number}")
         memory.orders[number] = order
         memory.note_topic("order")
         if memory.customer is None:
-            async for out in self._identified(order["customer_id"], f"order #{number}", memory):
+            owner = source("tool", f"order #{number} is {order['customer_name']}'s",
+                           "get_order_status")
+            async for out in self.identity.identified(order["customer_id"], f"order #{number}",
+                                                      owner, memory):
                 yield out
         elif memory.context is not None and order["customer_id"] == memory.customer["id"]:
             # A new fact: the order under discussion goes to the top of the panel.
@@ -301,8 +230,15 @@ class RulesEngine:
                 others = [o for o in orders if o["order_number"] != number]
                 memory.context = {**memory.context, "orders": [summary, *others]}
                 yield ContextUpdate(memory.context, (), f"order #{number} mentioned")
+        cited = [order_fact(order)]
+        if misheard:
+            cited.append(source("transcript", f"heard “{misheard}”: one digit off this "
+                                f"customer's order #{number}", "order number"))
+        # The text's promise beyond the row: shipping times, or a trace for a lost parcel.
+        if promise := {"processing": "ship within", "delivered": "traced"}.get(order["status"]):
+            cited += await self.policies.cite("POL-SHIP", promise)
         yield Suggestion("suggestion", "normal", "order", self._order_text(order, memory),
-                         key=f"order:{number}")
+                         key=f"order:{number}", sources=tuple(cited))
 
     @staticmethod
     def _near_order(number: str, memory: CallMemory) -> str | None:
@@ -348,7 +284,9 @@ class RulesEngine:
         yield Suggestion("suggestion", "normal", "billing",
                          f"{first_name(memory.customer)} was billed {money(bill['total'])} on "
                          f"{billed_on:%b} {billed_on.day}: {lines}{usual}. Walk through each "
-                         "charge; one overage credit per year is allowed.")
+                         "charge; one overage credit per year is allowed.",
+                         sources=(bill_fact(bill),
+                                  *await self.policies.cite("POL-BILL", "overage credit")))
 
     async def _returns(self, memory: CallMemory) -> AsyncIterator[Output]:
         order = memory.last_order
@@ -364,16 +302,20 @@ class RulesEngine:
             return
         days = product["return_window_days"]
         status = result.get("order", {})
+        cited = list(return_facts(result))
         if status.get("return_by"):
             window = (f"Order #{order['order_number']} can be returned until "
                       f"{status['return_by']}." if status["returnable"] else
                       f"Order #{order['order_number']} is past its return window "
                       f"(ended {status['return_by']}): do not promise a refund without a "
                       "supervisor.")
+            if not status["returnable"]:  # the supervisor's part comes from the policy
+                cited += await self.policies.cite("POL-RET", "supervisor")
         else:
             window = (f"Order #{order['order_number']} has not been delivered yet, so the "
                       f"{days} days start on delivery.")
         memory.resolutions.append(f"return policy for the {product['name']} explained")
         yield Suggestion("suggestion", "normal", "refund",
                          f"Return policy for the {product['name']}: {product['return_policy']} "
-                         f"{window}", key=f"refund:{order['order_number']}")
+                         f"{window}", key=f"refund:{order['order_number']}",
+                         sources=tuple(cited))

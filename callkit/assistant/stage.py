@@ -132,7 +132,7 @@ class Assistant:
             await asyncio.sleep(decision.wait_s / max(self.settings.replay_speed, 1.0))
         sid = uuid.uuid4().hex[:12]
         self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid, kind=s.kind,
-                                       priority=s.priority, topic=s.topic))
+                                       priority=s.priority, topic=s.topic, sources=s.sources))
         for i, word in enumerate(s.text.split(" ")):
             self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=sid,
                                          text=word if i == 0 else " " + word))
@@ -140,12 +140,14 @@ class Assistant:
                 self._mark("first_token")
             if self.settings.token_delay_s:
                 await asyncio.sleep(self.settings.token_delay_s)
-        self._done(sid, s.kind, s.priority, s.topic, s.text, s.policy_key)
+        self._done(sid, s.kind, s.priority, s.topic, s.text, s.policy_key, s.sources)
 
-    def _done(self, sid: str, kind: str, priority: str, topic: str, text: str, key: str) -> None:
+    def _done(self, sid: str, kind: str, priority: str, topic: str, text: str, key: str,
+              sources: tuple[dict[str, str], ...]) -> None:
         self.policy.shown(sid, kind=kind, key=key, text=text, at=self._now)
         self.publish(SuggestionDone(call_id=self.call_id, suggestion_id=sid, kind=kind,
-                                    priority=priority, topic=topic, message=text))
+                                    priority=priority, topic=topic, message=text,
+                                    sources=sources))
         self._mark("suggestion_done")
 
     def _begin_stream(self, b: SuggestionBegin) -> None:
@@ -156,7 +158,8 @@ class Assistant:
         self._open = {"id": sid, "begin": b, "text": ""}
         if sid:
             self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid, kind=b.kind,
-                                           priority=b.priority, topic=b.topic))
+                                           priority=b.priority, topic=b.topic,
+                                           sources=b.sources))
 
     def _stream_text(self, text: str) -> None:
         if self._open is None:
@@ -175,7 +178,7 @@ class Assistant:
             return
         b = opened["begin"]
         text = opened["text"].strip() + (" …" if interrupted else "")
-        self._done(opened["id"], b.kind, b.priority, b.topic, text, b.topic)
+        self._done(opened["id"], b.kind, b.priority, b.topic, text, b.topic, b.sources)
 
     async def _summarize(self) -> None:
         if isinstance(self.engine, OpenAIEngine):

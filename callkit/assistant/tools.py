@@ -289,17 +289,24 @@ COMPLEMENTS = {"electronics": "accessories", "accessories": "electronics",
 
 
 def recommend_product(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
-    """A product that fits what the customer bought last and that they do not own yet."""
-    last = con.execute(
-        "SELECT p.category FROM orders o JOIN products p ON p.id = o.product_id "
-        "WHERE o.customer_id = $1 ORDER BY o.order_date DESC LIMIT 1", [customer_id]).fetchone()
-    if last is None or last[0] not in COMPLEMENTS:
+    """A product that fits what the customer bought last and that they do not own yet;
+    ``goes_with`` is that last purchase (what a suggestion cites)."""
+    last = records(con.execute(
+        "SELECT p.category, o.order_number, o.product_name FROM orders o "
+        "JOIN products p ON p.id = o.product_id "
+        "WHERE o.customer_id = $1 ORDER BY o.order_date DESC LIMIT 1", [customer_id]))
+    if not last or last[0]["category"] not in COMPLEMENTS:
         return None
     rows = records(con.execute(
         "SELECT id, name, price FROM products WHERE category = $1 AND id NOT IN "
         "(SELECT product_id FROM orders WHERE customer_id = $2 AND product_id IS NOT NULL) "
-        "ORDER BY price LIMIT 1", [COMPLEMENTS[last[0]], customer_id]))
-    return rows[0] if rows else None
+        "ORDER BY price LIMIT 1", [COMPLEMENTS[last[0]["category"]], customer_id]))
+    return {**rows[0], "goes_with": last[0]} if rows else None
+
+
+def policies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """The knowledge base's policies by id (a handful of rows: read whole, once per call)."""
+    return {row["id"]: row for row in records(con.execute("SELECT id, title, body FROM policies"))}
 
 
 class ToolRunner:
@@ -334,3 +341,6 @@ class ToolRunner:
 
     async def recommend_product(self, customer_id: int) -> dict[str, Any] | None:
         return await self._run(recommend_product, customer_id)
+
+    async def policies(self) -> dict[str, dict[str, Any]]:
+        return await self._run(policies)

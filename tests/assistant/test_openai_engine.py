@@ -54,6 +54,9 @@ async def test_tool_call_then_streamed_answer(fixed_con, server):
     assert isinstance(outs[0], ContextUpdate)  # the panel comes from local lookups
     begin = next(o for o in outs if isinstance(o, SuggestionBegin))
     assert (begin.kind, begin.priority, begin.topic) == ("suggestion", "normal", "order")
+    # It cites what the tool it called returned for this answer, and only that.
+    fact, = (s["fact"] for s in begin.sources)
+    assert fact.startswith("order #78901 (Aurora ANC Wireless Headphones") and "FedEx" in fact
     text = "".join(o.text for o in outs if isinstance(o, SuggestionText))
     assert text == 'Tell Sarah her headphones shipped yesterday via FedEx and arrive Friday "Nov 27".'
     assert len([o for o in outs if isinstance(o, SuggestionText)]) > 5  # streamed in pieces
@@ -81,6 +84,9 @@ async def test_server_down_falls_back_to_rules_with_an_alert(fixed_con):
     outs, _ = await ask(engine)
     alert, tips = await fallback_of(outs)
     assert alert.kind == "alert" and "cannot connect" in alert.text
+    assert alert.sources == ({"kind": "model", "name": engine.settings.openai_model,
+                              "fact": "the request failed: cannot connect"},)
+    assert all(t.sources for t in tips)  # the rules' own tips keep theirs
     assert any("#78901" in t.text for t in tips)
 
 

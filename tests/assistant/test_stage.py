@@ -51,6 +51,11 @@ async def test_a_turn_gets_sentiment_context_and_a_streamed_suggestion(fixed_con
         assert tokens == done[s.suggestion_id].message
     marks = [e.name for e in events if isinstance(e, LatencyMark)]
     assert marks.count("first_token") >= 1 and "suggestion_done" in marks
+    # A card's sources come with its start (shown while the text streams) and its end.
+    for s in started:
+        assert s.sources and s.sources == done[s.suggestion_id].sources
+    order = next(s for s in started if s.topic == "order")
+    assert order.sources[0]["name"] == "get_order_status" and "#78901" in order.sources[0]["fact"]
     summary = next(e for e in events if isinstance(e, CallSummary))
     assert summary.written_by == "rules" and "order" in summary.topics
 
@@ -98,6 +103,7 @@ async def test_the_openai_engine_streams_through_the_stage(fixed_con):
         await server.close()
     done = [e for e in events if isinstance(e, SuggestionDone) and e.topic == "retention"]
     assert [d.message for d in done] == ["Offer the retention discount now."]
+    assert done[0].sources == ()  # the model called no tool: nothing to cite
     # The rules engine's alert still shows; its own tips give way to the model's.
     assert any(isinstance(e, SuggestionDone) and e.topic == "churn" for e in events)
     tokens = [e for e in events if isinstance(e, SuggestionToken)
