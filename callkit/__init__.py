@@ -1,7 +1,7 @@
 """callkit: a real-time AI assistant for call-center agents, offline on a laptop.
 
 The names students use most, imported on first use so ``import callkit`` stays quick:
-``CallCenter`` and ``Call`` (call.py), ``Settings`` (config.py), ``CallServer`` (server.py),
+``CallCenter`` (center.py) and ``Call`` (call.py), ``Settings`` (config.py), ``CallServer`` (server.py),
 ``Phone`` (widgets.py), ``AgentConsole`` (agent_console.py), ``load_recording`` (recordings.py), ``Extensions`` (extensions.py,
 where your own code plugs in) and ``Suggestion`` (what a suggestion rule returns).
 """
@@ -10,7 +10,7 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_EXPORTS = {"CallCenter": "call", "Call": "call", "Settings": "config", "CallServer": "server",
+_EXPORTS = {"CallCenter": "center", "Call": "call", "Settings": "config", "CallServer": "server",
             "Phone": "widgets", "load_recording": "recordings", "Extensions": "extensions",
             "Suggestion": "assistant.rules", "AgentConsole": "agent_console"}
 __all__ = list(_EXPORTS)

@@ -11,7 +11,7 @@ journal number, so a view that comes back (a page reload, a second view of the s
 asks for everything from the start and rebuilds exactly what was shown, nothing lost or
 doubled. The kernel never waits on the browser; the browser batches updates per frame.
 Nothing in the back end knows this widget exists: it reads the journal and calls the call's
-public methods (``feedback``, ``act``, ``flag``, ``pick_customer``, ``set_muted``, ``end``).
+public methods (``feedback``, ``act``, ``flag``, ``pick_customer``, ``set_muted``, ``hang_up``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import traitlets
 
 from .call import Call
 from .events import AudioLevel, to_json
-from .widgets import asset, esm
+from .assets import asset, esm
 
 log = logging.getLogger(__name__)
 # The quick-action buttons, labelled as in the exercise's agent view.
@@ -122,7 +122,7 @@ class AgentConsole(anywidget.AnyWidget):
             elif kind == "mute":
                 self.call.set_muted(str(content.get("leg")), bool(content.get("muted")))
             elif kind == "end":
-                self._loop.create_task(self.call.end())
+                self._loop.create_task(self.call.hang_up("agent"))  # End call
             else:
                 raise ValueError(f"unknown request {kind!r}")
         except (ValueError, TypeError) as exc:  # shown in the console; the kernel carries on

@@ -7,16 +7,15 @@ import logging
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from .assistant.stage import Assistant
 from .bus import Bus, Handler
-from .config import Settings
 from .deadline import settle_within
-from .extensions import Extensions
-from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallStarted,
+from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallerID, CallStarted,
                      CustomerPicked, Event, Leg,
                      LegConnected, LegDropped, LegEnded, LegMuted, MomentFlagged,
                      SuggestionFeedback, TranscriptFinal, TranscriptPartial)
@@ -24,14 +23,13 @@ from .journal import Journal
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import RATE as capture_rate, LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
-from .rtc.sources import RecordedTrack
-from .shutdown import close_at_exit, closed
+from .rtc.relay import EarTrack
+from .rtc.sources import RecordedTrack, read_audio
 from .stt.transcriber import Transcriber
-from .stt.engines import shared_recognizer
-from .stt.protocol import Recognizer
-from .store.db import Database
 from .store.recorder import RECORDED, Recorder
 
+if TYPE_CHECKING:
+    from .center import CallCenter
 
 log = logging.getLogger(__name__)
 CLOSE_STEP_TIMEOUT_S = 5.0  # each clean-up step of close(); they only cancel and release
@@ -39,6 +37,18 @@ CLOSE_STEP_TIMEOUT_S = 5.0  # each clean-up step of close(); they only cancel an
 
 class CallClosed(RuntimeError):
     """The call has ended; it takes no more legs."""
+
+
+def other(leg: Leg) -> Leg:
+    return "agent" if leg == "customer" else "customer"
+
+
+def caller_digits(number: str) -> str:
+    """The digits of a caller ID; refuses what cannot be a phone number."""
+    digits = "".join(ch for ch in str(number) if ch.isdigit())
+    if not 7 <= len(digits) <= 15:
+        raise ValueError(f"{number!r} is not a phone number (7 to 15 digits)")
+    return digits
 
 
 class Call:
@@ -53,6 +63,9 @@ class Call:
         self.status = "new"
         self._captures: dict[Leg, LegCapture] = {}
         self._leg_peers: dict[Leg, ReceivingPeer] = {}
+        # What each leg's current connection hears: the other leg, relayed (rtc/relay.py).
+        self._ears: dict[Leg, EarTrack] = {}
+        self.caller: str | None = None  # the caller ID, when the caller gave one
         self._dropped: set[Leg] = set()
         self._peers: list = []
         self._tasks: set[asyncio.Task] = set()
@@ -66,7 +79,7 @@ class Call:
                                    self.bus.publish, extensions=extensions)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
-                           SuggestionFeedback, AgentAction, CustomerPicked, CallEnded,
+                           CallerID, SuggestionFeedback, AgentAction, CustomerPicked, CallEnded,
                            name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
         # What a client that joins late or reconnects reads to catch up (SSE, pages).
@@ -77,12 +90,25 @@ class Call:
         """Follow the call's events (a UI, a console view, a test); returns the subscription."""
         return self.bus.subscribe(handler, *kinds, name=name)
 
-    def start(self) -> None:
+    def start(self, *, caller: str | None = None) -> None:
         self.status = "active"
         self._started_at = time.monotonic()
         self.bus.publish(CallStarted(call_id=self.call_id,
                                      agent_name=self.center.settings.agent_name,
                                      title=self.title))
+        if caller:
+            self.caller_id(caller)
+
+    def caller_id(self, number: str) -> None:
+        """The caller's number (caller ID): the assistant looks it up at once, so the agent
+        sees who is calling before anyone speaks. Given once; a second number is refused."""
+        digits = caller_digits(number)
+        if self.caller is not None:
+            if self.caller != digits:
+                raise ValueError(f"this call's caller ID is already {self.caller}")
+            return
+        self.caller = digits
+        self.bus.publish(CallerID(call_id=self.call_id, number=str(number).strip()))
 
     def clock(self) -> float:
         """Seconds since the call started: the time base of live legs."""
@@ -98,7 +124,8 @@ class Call:
         """Start reading a received track as ``leg``."""
         if leg in self._captures:
             raise ValueError(f"leg {leg!r} is already attached")
-        capture = LegCapture(self.call_id, leg, track, self.bus.publish, offset_s=offset_s)
+        capture = LegCapture(self.call_id, leg, track, self.bus.publish, offset_s=offset_s,
+                             ear=lambda: self._ears.get(other(leg)))
         self._captures[leg] = capture
         self._dropped.discard(leg)
         self.bus.publish(LegConnected(call_id=self.call_id, leg=leg))
@@ -118,28 +145,36 @@ class Call:
         current = self._leg_peers.get(leg)
         if current is not None and current.pc.connectionState == "connected" and not rejoin:
             raise SignalingError(f"the {leg} leg is already connected")
-        peer = ReceivingPeer(loopback=self.settings.ice == "loopback")
+        ear = EarTrack()
+        peer = ReceivingPeer(loopback=self.settings.ice == "loopback", sends=ear)
         try:
             answer = await peer.answer(offer)
         except BaseException:
+            ear.stop()
             await peer.close()
             raise
-        self._spawn(self._connect(leg, peer))
+        self._spawn(self._connect(leg, peer, ear))
         return answer
 
-    async def _connect(self, leg: Leg, peer: "ReceivingPeer") -> None:
+    async def _connect(self, leg: Leg, peer: "ReceivingPeer", ear: EarTrack) -> None:
         try:
             track = await peer.track()
             await peer.connected()
         except (asyncio.TimeoutError, ConnectionError, asyncio.CancelledError) as exc:
+            ear.stop()
             await peer.close()
             if isinstance(exc, asyncio.CancelledError):
                 raise
             log.warning("the %s leg of call %s did not connect: %s", leg, self.call_id, exc)
             return
         if self.status != "active":  # the call ended while this leg was connecting
+            ear.stop()
             await peer.close()
             return
+        old_ear = self._ears.pop(leg, None)
+        if old_ear is not None:
+            old_ear.stop()
+        self._ears[leg] = ear
         old_capture, old_peer = self._captures.pop(leg, None), self._leg_peers.pop(leg, None)
         if old_capture is not None:
             await old_capture.stop()
@@ -165,11 +200,25 @@ class Call:
     async def _abandon_unless_rejoined(self, leg: Leg) -> None:
         await asyncio.sleep(self.settings.rejoin_timeout_s)
         if leg in self._dropped and self.status == "active":
-            await self.end(status="abandoned")
+            await self.end(status="abandoned",
+                           reason=f"the {leg}'s connection dropped and did not come back "
+                                  f"within {self.settings.rejoin_timeout_s:g} s")
 
-    async def hangup(self, leg: Leg) -> None:
-        """Close one leg (its peer and capture); what it said so far is flushed."""
+    async def hang_up(self, leg: Leg) -> None:
+        """A party hangs up: the call ends as completed (the customer's Hang up, the agent's
+        End call). Leaving without hanging up is :meth:`leave`."""
+        if leg not in ("customer", "agent"):
+            raise ValueError(f"unknown leg {leg!r}: use 'customer' or 'agent'")
+        await self.end(status="completed", reason="customer hung up" if leg == "customer"
+                       else "agent ended the call")
+
+    async def leave(self, leg: Leg) -> None:
+        """Close one leg (its peer and capture) and keep the call; what it said so far is
+        flushed. A closed widget or page leaves; it can join again."""
         capture, peer = self._captures.pop(leg, None), self._leg_peers.pop(leg, None)
+        ear = self._ears.pop(leg, None)
+        if ear is not None:
+            ear.stop()
         self._dropped.discard(leg)
         if capture is not None:
             await capture.stop()
@@ -191,11 +240,21 @@ class Call:
         customer in a live call, or one leg of a replay); returns the playing track."""
         if self.status != "active":
             raise CallClosed(f"call {self.call_id} is {self.status}")
-        track = RecordedTrack.from_file(audio, speed=speed)
+        if leg in self._captures:
+            raise ValueError(f"the {leg} leg is already on this call")
+        samples = await asyncio.to_thread(read_audio, audio)  # a decode blocks for a while
+        track = RecordedTrack(samples, speed=speed)
         sender, receiver = await connect_loopback(track)
+        try:
+            received = await receiver.track()
+            if self.status != "active" or leg in self._captures:  # changed while connecting
+                raise CallClosed(f"the {leg} leg of call {self.call_id} is taken or over")
+            self.attach(leg, received, offset_s=self.clock() if offset_s is None else offset_s)
+        except BaseException:
+            track.stop()
+            await asyncio.gather(sender.close(), receiver.close(), return_exceptions=True)
+            raise
         self._peers += [sender, receiver]
-        self.attach(leg, await receiver.track(),
-                    offset_s=self.clock() if offset_s is None else offset_s)
         return track
 
     async def replay(self, recording: RecordedCall | str | Path, *, speed: float | None = None) -> None:
@@ -257,7 +316,8 @@ class Call:
         return {leg: "dropped" if leg in self._dropped else "muted" if c.muted else "connected"
                 for leg, c in self._captures.items()}
 
-    async def end(self, status: str = "completed", *, step_timeout: float | None = None) -> None:
+    async def end(self, status: str = "completed", *, reason: str = "",
+                  step_timeout: float | None = None) -> None:
         """Flush every stage, publish CallEnded, wait for the summary, then close everything.
 
         Always returns: the flush and the summary each get ``step_timeout`` (default
@@ -277,7 +337,7 @@ class Call:
                 self.unfinished.append("flush")
             self.bus.publish(CallEnded(call_id=self.call_id, status=status,
                                        duration_s=round(self.duration_s, 2),
-                                       unfinished=tuple(self.unfinished)))
+                                       unfinished=tuple(self.unfinished), reason=reason))
             if not await settle_within(self.bus.drain(), limit,
                                        f"the summary of call {self.call_id}"):
                 self.unfinished.append("summary")
@@ -294,6 +354,9 @@ class Call:
             task.cancel()
         peers, self._peers = self._peers, []
         self._leg_peers.clear()
+        for ear in self._ears.values():
+            ear.stop()
+        self._ears.clear()
         steps = (("tasks", lambda: asyncio.gather(*tasks, return_exceptions=True)),
                  ("captures", lambda: asyncio.gather(*(c.stop() for c in
                                                        list(self._captures.values())))),
@@ -305,84 +368,3 @@ class Call:
                                        f"closing the {name} of call {self.call_id}"):
                 self.unfinished.append(f"close {name}")
         self.journal.close()
-
-
-class CallCenter:
-    """Shared resources of every call in this process: the database and the whisper model."""
-
-    def __init__(self, settings: Settings | None = None, *,
-                 recognizer: Recognizer | None = None, db: Database | None = None,
-                 extensions: Extensions | None = None):
-        self.settings = settings or Settings.from_env()
-        # Your code in every call of this center: tools, rules, end of turn, action items.
-        self.extensions = extensions or Extensions()
-        self.db = db or Database(self.settings.db_path)
-        self._owns_db = db is None
-        self.recognizer = recognizer or shared_recognizer(self.settings)
-        self.calls: dict[str, Call] = {}
-        self.loop: asyncio.AbstractEventLoop | None = None  # where the calls live
-
-    def new_call(self, *, title: str = "") -> Call:
-        if self.loop is None:
-            # Calls own tasks and peer connections on this loop; if the process exits with
-            # one still open (a kernel shut down mid-call), it is closed there (shutdown.py).
-            self.loop = asyncio.get_running_loop()
-            close_at_exit(self)
-        call = Call(self, title=title)
-        self.calls[call.call_id] = call
-        return call
-
-    def start_call(self, *, title: str = "") -> Call:
-        """A new live call, started: legs join it with ``call.answer`` or ``call.play``."""
-        call = self.new_call(title=title)
-        call.start()
-        return call
-
-    def get(self, call_id: str) -> Call:
-        try:
-            return self.calls[call_id]
-        except KeyError:
-            raise LookupError(f"no call {call_id!r}") from None
-
-    async def replay(self, recording: RecordedCall | str | Path, *, speed: float | None = None,
-                     observer: Handler | None = None) -> Call:
-        """Run one recorded call end to end and return it (ended, stored)."""
-        if not isinstance(recording, RecordedCall):
-            recording = load_recording(recording)
-        call = self.new_call(title=recording.title)
-        if observer is not None:
-            call.subscribe(observer, name="observer")
-        call.start()
-        try:
-            await call.replay(recording, speed=speed)
-        except BaseException:
-            # Keep what was heard: flush and store the call as abandoned, then re-raise.
-            await asyncio.shield(call.end(status="abandoned"))
-            raise
-        await call.end()
-        return call
-
-    async def aclose(self, *, within: float | None = None) -> None:
-        """End the calls still live as abandoned (what was said so far is transcribed and
-        stored, with a summary), then release every call, the database and this center.
-
-        ``within`` (seconds) shares a hard budget (a process exiting) between the flush and
-        the summary, so the call is still stored as abandoned when the last words take
-        longer than that to transcribe."""
-        live = [c for c in self.calls.values() if c.status == "active"]
-        step = within * 0.35 if within else None
-        # end() and close() are bounded themselves; one call's failure does not stop the rest.
-        await asyncio.gather(*(c.end(status="abandoned", step_timeout=step) for c in live),
-                             return_exceptions=True)
-        await asyncio.gather(*(c.close() for c in list(self.calls.values())),
-                             return_exceptions=True)
-        self.calls.clear()
-        if self._owns_db:
-            self.db.close()
-        closed(self)
-
-    async def __aenter__(self) -> "CallCenter":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()

@@ -53,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 async def _demo(settings: Settings, recording) -> int:
-    from .call import CallCenter
+    from .center import CallCenter
     from .console import TerminalView
     from .store.seed import is_seeded, seed
 
@@ -97,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 async def _serve(settings: Settings, port: int, title: str) -> int:
     import signal
 
-    from .call import CallCenter
+    from .center import CallCenter
     from .console import TerminalView
     from .server import CallServer
     from .store.seed import is_seeded, seed
@@ -111,7 +111,7 @@ async def _serve(settings: Settings, port: int, title: str) -> int:
             call.subscribe(TerminalView(), name="console")
             print(f"callkit serve · call {call.call_id}")
             print(f"  customer page  {server.customer_url(call)}")
-            print(f"  agent page     {server.customer_url(call)}&leg=agent")
+            print(f"  agent page     {server.agent_url(call)}")
             print(f"  live events    curl -N '{server.url}/events/{call.call_id}"
                   f"?token={server.token}'")
             print("  Ctrl-C ends the call and prints its summary.\n", flush=True)
@@ -194,8 +194,25 @@ def cmd_bench_stt(args: argparse.Namespace) -> int:
     return 0
 
 
+async def run_relay(levels: list[int], seconds: float) -> list[dict]:
+    """Two parties per call on 1 and N calls of one CallCenter (whisper and all)."""
+    from .bench.relay_bench import run_level
+    from .center import CallCenter
+    from .recordings import load_recording
+    from .rtc.sources import RATE, read_audio
+
+    recording = load_recording("sarah_order")
+    n = int(seconds * RATE)
+    agent_from = int(recording.turns[1]["start_s"] * RATE)
+    voices = (read_audio(recording.legs["customer"])[:n],
+              read_audio(recording.legs["agent"])[agent_from:agent_from + n])
+    async with CallCenter() as center:
+        return [await run_level(center, calls, voices) for calls in levels]
+
+
 def cmd_bench_audio(args: argparse.Namespace) -> int:
     from .bench.audio_bench import run_bench, summary_of
+    from .bench.relay_bench import summary_of as relay_summary
     from .bench.report import print_table, write_json
 
     levels = sorted({int(n) for n in args.legs.split(",")})
@@ -205,8 +222,12 @@ def cmd_bench_audio(args: argparse.Namespace) -> int:
     rows = run_bench(audio, levels, args.seconds)
     print_table(rows, list(rows[0]), title=f"bench audio · aiortc over loopback · "
                                           f"{args.seconds:g} s per leg · {audio.name}")
+    relay_rows = asyncio.run(run_relay(levels, args.seconds))
+    print_table(relay_rows, list(relay_rows[0]), title="mouth to ear through the kernel's relay "
+                "· both parties talking, whole pipeline running · per call")
     if args.json:
-        write_json(args.json, summary_of(rows), levels=rows)
+        write_json(args.json, {**summary_of(rows), **relay_summary(relay_rows)}, levels=rows,
+                   relay=relay_rows)
         print(f"\nwrote {args.json}")
     return 0
 

@@ -37,6 +37,14 @@ class CallEnded(Event):
     # Steps of ending that ran out of time and were cut off (e.g. "flush": the last words
     # were not all transcribed). Empty when the call ended cleanly.
     unfinished: tuple[str, ...] = ()
+    reason: str = ""  # who or what ended it: "customer hung up", "agent ended the call", ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallerID(Event):
+    """The number the caller calls from, known when the call starts (before anyone speaks)."""
+
+    number: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,18 +1,22 @@
-"""The customer simulator server: aiohttp on 127.0.0.1, every route behind a token.
+"""The call server: aiohttp on 127.0.0.1, every route behind a token (see access.py).
 
-- ``GET /?token=…&call=…``   the customer page: microphone (or a recorded call) → WebRTC
-- ``POST /offer``            a leg's SDP offer → answer (JSON: sdp, type, call, leg, rejoin)
+- ``GET /?token=…&call=…``   the caller's page: who is calling, microphone or a recorded call
+                             → WebRTC both ways (``&leg=agent`` with the agent's token: the
+                             agent's line)
+- ``POST /offer``            a leg's SDP offer → answer (JSON: sdp, type, call, leg, rejoin,
+                             caller: the caller ID, customer leg only)
 - ``POST /play``             play a recorded call's customer leg into a call (JSON: call, recording)
+- ``POST /hangup``           a party hangs up: the call ends as completed (JSON: call, leg)
 - ``GET /events/{call}``     Server-Sent Events: the call's transcript, suggestions, context…
-                             (numbered: ``Last-Event-ID`` or ``?after=N`` resumes)
-- ``GET /calls``             the calls this server knows, with their legs' states
-The token is compared in constant time; a wrong or missing token gets 403 and nothing else.
+                             (numbered: ``Last-Event-ID`` or ``?after=N`` resumes); the
+                             customer's token reads only the transcript and the call's state
+- ``GET /calls``             the calls this server knows, with their legs' states (agent only)
+A wrong or missing token gets 403 and nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import html
 import json
 import logging
@@ -22,13 +26,18 @@ from importlib import resources
 from aiohttp import web
 from aiortc import RTCSessionDescription
 
-from .call import Call, CallCenter, CallClosed
+from .access import AGENT_COOKIE, Access, Forbidden, Role, call_cookie, may_read
+from .call import Call, CallClosed
+from .center import CallCenter
+from .deadline import keep_until_done
 from .events import AudioLevel, CallSummary, Event, to_json
 from .journal import Journal
 from .recordings import list_recordings, load_recording
 from .rtc.peer import SignalingError
+from .assets import esm
 
 log = logging.getLogger(__name__)
+ROLE = web.RequestKey("role", str)  # what the request's token allows (access.py)
 MAX_BODY = 256 * 1024  # an SDP is a few kB
 SSE_HEARTBEAT_S = 15.0
 
@@ -43,7 +52,8 @@ class CallServer:
         self.center = center
         self.host = host
         self.port = port
-        self.token = token or secrets.token_urlsafe(16)
+        self.access = Access(token or secrets.token_urlsafe(16))
+        self.token = self.access.agent_token  # the agent's: everything on every call
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()  # ends the open event streams
 
@@ -53,6 +63,7 @@ class CallServer:
         app.router.add_get("/", self._customer_page)
         app.router.add_post("/offer", self._offer)
         app.router.add_post("/play", self._play)
+        app.router.add_post("/hangup", self._hangup)
         app.router.add_get("/events/{call_id}", self._events)
         app.router.add_get("/calls", self._calls)
         self._runner = web.AppRunner(app, handle_signals=False)
@@ -79,21 +90,38 @@ class CallServer:
         return f"http://{self.host}:{self.port}"
 
     def customer_url(self, call: Call | str) -> str:
+        """The caller's link: it joins this call's customer leg and reads its transcript."""
         call_id = call if isinstance(call, str) else call.call_id
-        return f"{self.url}/?token={self.token}&call={call_id}"
+        return f"{self.url}/?token={self.access.customer_token(call_id)}&call={call_id}"
+
+    def agent_url(self, call: Call | str) -> str:
+        """The agent's line in a browser page (the agent's token: keep it to yourself)."""
+        call_id = call if isinstance(call, str) else call.call_id
+        return f"{self.url}/?token={self.token}&call={call_id}&leg=agent"
 
     # handlers ----------------------------------------------------------------------------
     @web.middleware
     async def _require_token(self, request: web.Request, handler):
-        given = request.query.get("token") or request.headers.get("X-Callkit-Token", "")
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
-            return web.json_response({"error": "a valid token is required"}, status=403)
+        call_id = request.match_info.get("call_id") or request.query.get("call")
+        if request.method == "POST" and call_id is None:
+            try:
+                body = json.loads(await request.read() or b"null")
+                call_id = body.get("call") if isinstance(body, dict) else None
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                call_id = None  # the handler says what is wrong, to a valid token
+        given = {request.query.get("token", ""), request.headers.get("X-Callkit-Token", ""),
+                 request.cookies.get(AGENT_COOKIE, "")}
+        if isinstance(call_id, str):
+            given.add(request.cookies.get(call_cookie(call_id), ""))
+        try:
+            request[ROLE] = self.access.role(given, call_id)
+        except Forbidden as exc:
+            return web.json_response({"error": str(exc)}, status=403)
         return await handler(request)
 
-    def _call(self, call_id: str | None) -> Call:
-        if not call_id:
-            raise web.HTTPBadRequest(text=json.dumps({"error": "no call given"}),
-                                     content_type="application/json")
+    def _call(self, call_id: object) -> Call:
+        if not call_id or not isinstance(call_id, str):
+            raise _bad("'call' must be a call id")
         try:
             return self.center.get(call_id)
         except LookupError:
@@ -101,11 +129,29 @@ class CallServer:
                                    content_type="application/json") from None
 
     async def _customer_page(self, request: web.Request) -> web.Response:
-        self._call(request.query.get("call"))
-        page = _page("customer.html").replace(
-            "__RECORDINGS__", html.escape(json.dumps(list_recordings()), quote=True))
-        return web.Response(text=page, content_type="text/html",
-                            headers={"Cache-Control": "no-store"})
+        call = self._call(request.query.get("call"))
+        role: Role = request[ROLE]
+        if request.query.get("leg", "customer") != "customer":
+            _only_agent(role, "take the agent leg")
+        data = {"recordings": list_recordings(), "personas": await self._personas()}
+        page = (_page("customer.html")
+                .replace("__DATA__", html.escape(json.dumps(data), quote=True))
+                .replace("/*__LEG_CLIENT__*/", esm("levels.js", "leg_client.js")))
+        response = web.Response(text=page, content_type="text/html",
+                                headers={"Cache-Control": "no-store"})
+        token = request.query.get("token")
+        if token:  # moved into a cookie: the page then drops it from its address
+            response.set_cookie(AGENT_COOKIE if role == "agent" else call_cookie(call.call_id),
+                                token, httponly=True, samesite="Strict", path="/")
+        return response
+
+    async def _personas(self) -> list[dict]:
+        """Who the simulated caller can be: the seeded customers' names and numbers."""
+        def read(con):
+            return [{"name": n, "phone": p} for n, p in con.execute(
+                "SELECT name, phone FROM customers WHERE phone IS NOT NULL ORDER BY id "
+                "LIMIT 100").fetchall()]  # the seed's demo personas come first
+        return await self.center.db.run(read)
 
     async def _json_body(self, request: web.Request) -> dict:
         try:
@@ -119,14 +165,20 @@ class CallServer:
     async def _offer(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)
         call = self._call(body.get("call"))
-        sdp, kind = body.get("sdp"), body.get("type", "offer")
+        sdp, kind, leg = body.get("sdp"), body.get("type", "offer"), body.get("leg", "customer")
         if not isinstance(sdp, str) or not sdp.strip():
             raise _bad("'sdp' must be the offer's SDP text")
+        if kind != "offer":
+            raise _bad(f"'type' must be 'offer', not {kind!r}")
+        if leg != "customer":
+            _only_agent(request[ROLE], "take the agent leg")
+        caller = body.get("caller")
         try:
-            answer = await call.answer(body.get("leg", "customer"),
-                                       RTCSessionDescription(sdp=sdp, type=kind),
+            if caller and leg == "customer":
+                call.caller_id(str(caller))
+            answer = await call.answer(leg, RTCSessionDescription(sdp=sdp, type=kind),
                                        rejoin=bool(body.get("rejoin")))
-        except SignalingError as exc:
+        except (SignalingError, ValueError) as exc:
             raise _bad(str(exc)) from None
         except CallClosed as exc:
             raise web.HTTPConflict(text=json.dumps({"error": str(exc)}),
@@ -147,7 +199,23 @@ class CallServer:
                                    content_type="application/json") from None
         return web.json_response({"call": call.call_id, "duration_s": track.duration_s})
 
+    async def _hangup(self, request: web.Request) -> web.Response:
+        body = await self._json_body(request)
+        call = self._call(body.get("call"))
+        leg = body.get("leg", request[ROLE])
+        if leg != "customer":
+            _only_agent(request[ROLE], "end the call for the agent")
+        if leg not in ("customer", "agent"):
+            raise _bad(f"unknown leg {leg!r}: use 'customer' or 'agent'")
+        # Ending takes a few seconds (the last words, the summary). A page that goes away
+        # meanwhile must not cut that short, so the ending is not this request's to cancel.
+        ending = asyncio.ensure_future(call.hang_up(leg))
+        keep_until_done(ending)
+        await asyncio.shield(ending)
+        return web.json_response({"call": call.call_id, "status": call.status})
+
     async def _calls(self, request: web.Request) -> web.Response:
+        _only_agent(request[ROLE], "list the calls")
         return web.json_response([{"call": c.call_id, "title": c.title, "status": c.status,
                                    "legs": c.legs} for c in self.center.calls.values()])
 
@@ -159,6 +227,7 @@ class CallServer:
         what it missed and nothing twice; a new client first gets the call so far.
         """
         call = self._call(request.match_info["call_id"])
+        role: Role = request[ROLE]
         journal = call.journal
         after = _last_event_id(request)
         if journal.closed and after >= journal.last_id:
@@ -172,7 +241,9 @@ class CallServer:
             while True:
                 for number, event in journal.since(after):
                     after = number
-                    if catching_up and isinstance(event, AudioLevel):
+                    if isinstance(event, CallSummary) and role != "agent":
+                        return response  # the last event of a call, and not the caller's
+                    if (catching_up and isinstance(event, AudioLevel)) or not may_read(role, event):
                         continue  # past levels are noise to a client catching up
                     payload = _payload(event)
                     await response.write(f"id: {number}\nevent: {payload['type']}\n"
@@ -213,6 +284,12 @@ def _payload(event: Event) -> dict:
         return {"type": "AudioLevel", "leg": event.leg, "rms": event.rms, "peak": event.peak,
                 "t": event.t}
     return to_json(event)
+
+
+def _only_agent(role: Role, what: str) -> None:
+    if role != "agent":
+        raise web.HTTPForbidden(text=json.dumps({"error": f"only the agent can {what}"}),
+                                content_type="application/json")
 
 
 def _bad(message: str) -> web.HTTPBadRequest:

@@ -10,38 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 import anywidget
 import numpy as np
 import traitlets
 from aiortc import RTCSessionDescription
 
-from .call import Call
+from .assets import asset, esm
+from .call import Call, CallClosed
 from .events import (AudioLevel, CallEnded, Event, LegConnected, LegDropped, LegMuted,
                      TranscriptFinal, TranscriptPartial)
 
 log = logging.getLogger(__name__)
 
 
-def asset(name: str) -> Path:
-    here = Path(__file__).resolve().parent
-    for folder in (here / "_widgets", here.parent / "widgets"):
-        if (folder / name).is_file():
-            return folder / name
-    raise FileNotFoundError(f"widget asset {name} is not installed")
-
-
-def esm(*names: str) -> str:
-    """One ES module made of files in widgets/: the shared helpers first (levels.js), then
-    the widget's own code, so shared code has one copy and no bundler is needed."""
-    return "\n".join(asset(name).read_text(encoding="utf-8") for name in names)
-
-
 class Phone(anywidget.AnyWidget):
     """A microphone leg of ``call``: connection state, waveforms, mute, live transcript."""
 
-    _esm = esm("levels.js", "phone.js")
+    _esm = esm("levels.js", "leg_client.js", "phone.js")
     _css = asset("phone.css")
 
     leg = traitlets.Unicode("agent").tag(sync=True)
@@ -87,8 +73,8 @@ class Phone(anywidget.AnyWidget):
         kind = content.get("kind")
         if kind == "offer":
             self._spawn(lambda: self._answer(content))
-        elif kind == "hangup":
-            self._spawn(self.call.end)
+        elif kind == "hangup":  # Hang up / End call: the call ends, as completed
+            self._spawn(lambda: self.call.hang_up(self.leg))
 
     async def _answer(self, content: dict) -> None:
         try:
@@ -99,7 +85,8 @@ class Phone(anywidget.AnyWidget):
                                             rejoin=bool(content.get("rejoin")))
         except Exception as exc:  # shown in the widget; the kernel carries on
             log.warning("offer for the %s leg refused: %s", self.leg, exc)
-            self.send({"kind": "error", "message": str(exc)})
+            self.send({"kind": "error", "message": str(exc),
+                       "final": isinstance(exc, CallClosed)})  # no use retrying
             return
         self.send({"kind": "answer", "sdp": answer.sdp, "type": answer.type})
 
@@ -127,7 +114,7 @@ class Phone(anywidget.AnyWidget):
             self.send({"kind": "leg", "leg": event.leg,
                        "state": "muted" if event.muted else "connected"})
         elif isinstance(event, CallEnded):
-            self.send({"kind": "leg", "leg": self.leg, "state": "ended"})
+            self.send({"kind": "leg", "leg": self.leg, "state": "ended", "reason": event.reason})
 
     def close(self) -> None:
         """Closing the widget hangs up its leg (peer, capture) and stops its tasks and its
@@ -144,5 +131,5 @@ class Phone(anywidget.AnyWidget):
             self._spawn(self._leave)
 
     async def _leave(self) -> None:
-        await self.call.hangup(self.leg)
+        await self.call.leave(self.leg)
         await self.call.bus.unsubscribe(self._subscription)

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from callkit.agent_console import AgentConsole, Transcript
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.recordings import load_recording
 from tests.widget_messages import sent_by, settle
 

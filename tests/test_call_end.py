@@ -4,9 +4,11 @@ named in ``call.unfinished`` and in the CallEnded event (issue 17)."""
 import asyncio
 
 import duckdb
+import numpy as np
+import pytest
 
 import callkit.call
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.events import CallEnded, TranscriptFinal
 
 
@@ -79,3 +81,38 @@ async def test_closing_the_center_ends_calls_that_are_still_live(settings, no_le
     async with CallCenter(settings, recognizer=NoSpeechRecognizer()) as center:
         calls = [center.start_call() for _ in range(3)]
     assert [c.status for c in calls] == ["ended"] * 3 and center.calls == {}
+
+
+async def test_ending_while_a_leg_connects_still_writes_the_summary(settings, no_leaks):
+    """A leg whose offer was answered but whose connection is not up yet when the call ends:
+    the end neither trips over it nor loses the summary, and the late leg is let go."""
+    from callkit.events import CallSummary
+    from callkit.rtc.peer import SendingPeer
+    from callkit.rtc.sources import RecordedTrack
+
+    async with CallCenter(settings, recognizer=NoSpeechRecognizer()) as center:
+        call = center.start_call()
+        sender = SendingPeer(RecordedTrack(np.zeros(48000, np.int16)))
+        answer = await call.answer("customer", await sender.offer())
+        ending = asyncio.ensure_future(call.end())
+        await sender.accept(answer)  # connects while the call is ending
+        await ending
+        await sender.close()
+    summaries = [e for _, e in call.journal.since(0) if isinstance(e, CallSummary)]
+    assert call.status == "ended" and len(summaries) == 1 and call.legs == {}
+
+
+async def test_a_refused_play_leaves_no_peers_behind(settings, no_leaks):
+    from callkit.recordings import load_recording
+
+    leg = load_recording("sarah_order").legs["customer"]
+    async with CallCenter(settings, recognizer=NoSpeechRecognizer()) as center:
+        call = center.start_call()
+        playing = await call.play("customer", leg)
+        peers = list(call._peers)
+        for _ in range(3):
+            with pytest.raises(ValueError, match="already on this call"):
+                await call.play("customer", leg)
+        assert call._peers == peers  # nothing new was opened
+        playing.stop()
+        await call.end()

@@ -7,7 +7,7 @@ from callkit.assistant.memory import CallMemory
 from callkit.assistant.rules import RulesEngine, Suggestion
 from callkit.assistant.summary import summarize
 from callkit.assistant.tools import ToolRunner, lookup_customer
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.events import SuggestionDone, ToolCall, TranscriptFinal
 from callkit.extensions import Extensions
 from callkit.stt.endpointing import WINDOW_S, Utterance

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.recordings import load_recording
 from callkit.widgets import Phone
 from tests.widget_messages import sent_by, settle

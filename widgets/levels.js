@@ -1,4 +1,4 @@
-// Shared by the widgets: callkit/widgets.py joins this file in front of each widget's own
+// Shared by the widgets and the call page: callkit/assets.py joins this file in front of each
 // module (anywidget loads a module from one string, which cannot import its neighbours).
 
 // Level readings (RMS, 0..1) as bars centred on the canvas, newest on the right.

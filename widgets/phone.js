@@ -1,18 +1,12 @@
-// callkit Phone: a WebRTC leg from this browser to the kernel, signaled over the widget's
-// own comm (no extra server, no open port). Levels arrive as binary buffers.
+// callkit Phone: a WebRTC leg from this browser to the kernel (leg_client.js, joined in front),
+// signaled over the widget's own comm (no extra server, no open port). Levels arrive as
+// binary buffers; the other party's voice plays here.
 
 const HISTORY = 120; // level readings kept per waveform (6 s at 20 Hz)
 
-function gatheringComplete(pc) {
-  // aiortc takes whole descriptions (no trickle ICE): wait until every candidate is in.
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => pc.addEventListener("icegatheringstatechange", () => {
-    if (pc.iceGatheringState === "complete") resolve();
-  }));
-}
-
 function render({ model, el }) {
   el.classList.add("callkit-phone");
+  const other = model.get("leg") === "agent" ? "customer" : "agent";
   el.innerHTML = `
     <div class="ck-head">
       <span class="ck-title"></span>
@@ -27,75 +21,61 @@ function render({ model, el }) {
     <div class="ck-meters">
       <label>you</label><canvas class="ck-local" width="360" height="36"></canvas>
       <label>kernel</label><canvas class="ck-remote" width="360" height="36"></canvas>
+      <label>${other}</label><canvas class="ck-heard" width="360" height="36"></canvas>
     </div>
     <div class="ck-transcript"></div>`;
   const $ = (sel) => el.querySelector(sel);
   $(".ck-title").textContent = `${model.get("leg")} leg · call ${model.get("call_id").slice(0, 8)}`;
-  const local = [], remote = [];
+  const local = [], remote = [], heard = [];
   const lines = {};
-  let pc = null, stream = null, frame = null, ctx = null, leaving = false;
+  let client = null, frame = null, answer = null;
 
-  const setState = (state) => {
+  const setState = (state, detail) => {
     $(".ck-state").dataset.state = state;
     $(".ck-state").textContent = state;
+    $(".ck-error").textContent = detail || "";
     model.set("state", state);
     model.save_changes();
   };
   const push = (list, v) => { list.push(v); if (list.length > HISTORY) list.shift(); };
+  const mark = (name, v) => {  // the latest and loudest reading, for tests and curious users
+    el.dataset[`${name}Peak`] = v.toFixed(3);
+    el.dataset[`${name}Max`] = Math.max(v, Number(el.dataset[`${name}Max`] || 0)).toFixed(3);
+  };
 
-  async function connect(rejoin) {
-    setState(rejoin ? "reconnecting" : "connecting");
-    if (pc) pc.close();
-    pc = new RTCPeerConnection();
-    stream.getAudioTracks().forEach((t) => pc.addTrack(t, stream));
-    pc.addEventListener("connectionstatechange", () => {
-      const s = pc.connectionState;
-      if (s === "connected") setState("connected");
-      if ((s === "failed" || s === "disconnected") && !leaving) setTimeout(() => connect(true), 500);
-    });
-    await pc.setLocalDescription(await pc.createOffer());
-    await gatheringComplete(pc);
-    model.send({ kind: "offer", sdp: pc.localDescription.sdp, rejoin });
-  }
+  // The offer goes to the kernel over the comm; its answer (or refusal) comes back as a message.
+  const signal = (sdp, rejoin) => new Promise((resolve, reject) => {
+    answer = { resolve, reject };
+    model.send({ kind: "offer", sdp, rejoin });
+  });
 
-  function meter() {
-    ctx = new AudioContext();
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 1024;
-    ctx.createMediaStreamSource(stream).connect(analyser);
-    const data = new Float32Array(analyser.fftSize);
+  function meters() {
     let last = 0;
     const tick = (now) => {
       if (now - last > 50) {
-        analyser.getFloatTimeDomainData(data);
-        let peak = 0;
-        for (const v of data) peak = Math.max(peak, Math.abs(v));
-        push(local, model.get("muted") ? 0 : peak);
-        el.dataset.localPeak = peak.toFixed(3);
-        el.dataset.localMax = Math.max(peak, Number(el.dataset.localMax || 0)).toFixed(3);
+        const levels = client.levels();
+        push(local, model.get("muted") ? 0 : levels.local);
+        push(heard, levels.remote);
+        mark("local", levels.local);
+        mark("heard", levels.remote);
         last = now;
       }
       waveform($(".ck-local"), local, "#1a73e8", HISTORY);
       waveform($(".ck-remote"), remote, "#34a853", HISTORY);
+      waveform($(".ck-heard"), heard, "#862e9c", HISTORY);
       frame = requestAnimationFrame(tick);
     };
     frame = requestAnimationFrame(tick);
   }
 
   $(".ck-call").onclick = async () => {
-    $(".ck-error").textContent = "";
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: {
-        echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-    } catch (e) {
-      $(".ck-error").textContent = `Microphone not available: ${e.message}`;
-      return setState("error");
-    }
     $(".ck-call").disabled = true;
-    $(".ck-mute").disabled = $(".ck-hangup").disabled = false;
-    meter();
+    client = legClient({ signal, onState: setState });
     // After a page reload the kernel still holds this leg's old connection: replace it.
-    await connect(["connected", "reconnecting"].includes(model.get("state")));
+    const rejoin = ["connected", "reconnecting"].includes(model.get("state"));
+    if (!(await client.start(rejoin))) { $(".ck-call").disabled = false; return; }
+    $(".ck-mute").disabled = $(".ck-hangup").disabled = false;
+    meters();
   };
   $(".ck-mute").onclick = () => {
     model.set("muted", !model.get("muted"));
@@ -104,30 +84,29 @@ function render({ model, el }) {
   model.on("change:muted", () => {
     const muted = model.get("muted");
     $(".ck-mute").textContent = muted ? "Unmute" : "Mute";
-    if (stream) stream.getAudioTracks().forEach((t) => (t.enabled = !muted));
+    if (client) client.setMuted(muted);
   });
+  // Hang up ends the call (as completed); closing the widget only leaves the leg.
   $(".ck-hangup").onclick = () => {
-    leaving = true;
-    if (pc) pc.close();
-    if (stream) stream.getTracks().forEach((t) => t.stop());
     model.send({ kind: "hangup" });
-    setState("ended");
+    if (client) client.close("ended");
     $(".ck-mute").disabled = $(".ck-hangup").disabled = true;
   };
 
   model.on("msg:custom", async (msg, buffers) => {
-    if (msg.kind === "answer") {
-      await pc.setRemoteDescription({ type: "answer", sdp: msg.sdp });
+    if (msg.kind === "answer" && answer) {
+      answer.resolve(msg.sdp);
+      answer = null;
     } else if (msg.kind === "error") {
-      $(".ck-error").textContent = msg.message;
-      setState("error");
+      if (answer) answer.reject(Object.assign(new Error(msg.message), { final: msg.final }));
+      else setState("error", msg.message);
+      answer = null;
     } else if (msg.kind === "level") {
       const view = buffers[0];
       const values = new Float32Array(view.buffer, view.byteOffset, 2);
-      if (msg.leg === model.get("leg")) push(remote, values[1]);
       if (msg.leg === model.get("leg")) {
-        el.dataset.remotePeak = values[1].toFixed(3);
-        el.dataset.remoteMax = Math.max(values[1], Number(el.dataset.remoteMax || 0)).toFixed(3);
+        push(remote, values[1]);
+        mark("remote", values[1]);
       }
     } else if (msg.kind === "transcript") {
       const key = `${msg.leg}:${msg.turn}`;
@@ -146,17 +125,17 @@ function render({ model, el }) {
       line.classList.toggle("ck-partial", !msg.final);
       $(".ck-transcript").scrollTop = $(".ck-transcript").scrollHeight;
     } else if (msg.kind === "leg" && msg.leg === model.get("leg")) {
-      if (msg.state === "dropped" && !leaving) setState("reconnecting");
-      if (msg.state === "ended") { leaving = true; setState("ended"); }
+      if (msg.state === "ended") {
+        if (client) client.close("ended", msg.reason);
+        else setState("ended", msg.reason);
+        $(".ck-call").disabled = $(".ck-mute").disabled = $(".ck-hangup").disabled = true;
+      }
     }
   });
 
   return () => {
-    leaving = true;
     if (frame) cancelAnimationFrame(frame);
-    if (pc) pc.close();
-    if (stream) stream.getTracks().forEach((t) => t.stop());
-    if (ctx) ctx.close();
+    if (client && !client.leaving) client.close("ended");
   };
 }
 

@@ -59,6 +59,31 @@ class Identity:
                              sources=(lookup_fact(result),))
             return
 
+    async def caller_id(self, number: str, memory: CallMemory) -> AsyncIterator[Output]:
+        """The caller's number, known as the call starts: one match is the caller, shown
+        before anyone speaks; none or several say so, and what is said identifies them."""
+        if memory.customer is not None:
+            return
+        result = await self.tools.call("lookup_customer", {"query": number, "search_type": "phone"})
+        # A spoken number may be partial, so the tool matches its last digits; a caller ID
+        # is whole: a number on file that agrees with all of it is the caller.
+        matches = result.get("matches") or []
+        whole = [m for m in matches if _same_number(m.get("phone") or "", number)]
+        if len(whole) == 1:
+            matches = whole
+        if len(matches) == 1:
+            async for out in self.identified(matches[0]["id"], f"caller ID {number}",
+                                             lookup_fact(result), memory):
+                yield out
+            return
+        reason = (f"caller ID {number} matches {len(matches)} customers" if matches
+                  else f"caller ID {number} matches no customer")
+        yield ContextUpdate(None, tuple(matches), reason)
+        yield Suggestion("info", "normal", "identity",
+                         f"{reason[0].upper()}{reason[1:]}: ask for the caller's name and "
+                         "account number or e-mail.", key="caller-id",
+                         sources=(lookup_fact(result),))
+
     async def pick(self, customer_id: int, memory: CallMemory) -> AsyncIterator[Output]:
         """The agent chose the caller (say among ambiguous candidates): that one is shown."""
         chosen = source("agent", "the agent picked this customer", "agent's choice")
@@ -94,3 +119,10 @@ class Identity:
                              "satisfaction; senior-agent routing applies.",
                              sources=(record,
                                       *await self.policies.cite("POL-ESC", "Gold and Platinum")))
+
+
+def _same_number(on_file: str, caller: str) -> bool:
+    """True when two phone numbers agree on every digit both have (a caller ID may carry a
+    country code the record leaves out, or the other way round)."""
+    a, b = ("".join(ch for ch in n if ch.isdigit()) for n in (on_file, caller))
+    return len(a) >= 7 and len(b) >= 7 and (a.endswith(b) or b.endswith(a))

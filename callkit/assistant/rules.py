@@ -133,6 +133,11 @@ class RulesEngine:
             async for out in self._order(number, memory, explicit=True, tentative=True):
                 yield out
 
+    async def caller_id(self, number: str, memory: CallMemory) -> AsyncIterator[Output]:
+        """The caller ID, as the call starts (identity.py)."""
+        async for out in self.identity.caller_id(number, memory):
+            yield out
+
     async def pick(self, customer_id: int, memory: CallMemory) -> AsyncIterator[Output]:
         """The agent chose the caller (say among ambiguous candidates): that one is shown."""
         async for out in self.identity.pick(customer_id, memory):

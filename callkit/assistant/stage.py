@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import Settings
-from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallSummary, CustomerContext,
+from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallerID, CallSummary,
+                      CustomerContext,
                       CustomerPicked, Event, LatencyMark, Sentiment, SuggestionDone,
                       SuggestionFeedback, SuggestionStarted, SuggestionToken, ToolCall,
                       TranscriptFinal, TranscriptPartial)
@@ -61,6 +62,8 @@ class Assistant:
             await self._on_partial(event)
         elif isinstance(event, SuggestionFeedback):
             self.policy.feedback(event.suggestion_id, event.action)
+        elif isinstance(event, CallerID):
+            await self._show(self.rules.caller_id(event.number, self.memory))
         elif isinstance(event, CustomerPicked):
             await self._show(self.rules.pick(event.customer_id, self.memory))
         elif isinstance(event, AgentAction) and event.action in QUICK_ACTIONS:

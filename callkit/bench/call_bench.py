@@ -13,7 +13,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from ..call import CallCenter
+from ..center import CallCenter
 from ..config import Settings
 from ..events import LatencyMark, SuggestionDone
 from ..metrics import LatencyTracker

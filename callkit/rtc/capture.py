@@ -11,6 +11,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ..deadline import settle_within
 from ..events import AudioChunk, AudioLevel, Event, Leg
+from .relay import EarTrack, ToEar
 
 RATE = 16000
 LEVEL_INTERVAL_S = 0.05  # about 20 level readings a second, enough for a smooth meter
@@ -25,11 +26,13 @@ class LegCapture:
     ``idle`` tells whether no frame came within ``read_timeout``.
     While ``muted``, silence is published instead of the audio: nothing said reaches the
     transcript, and the call's clock keeps running.
+    ``ear`` says who hears this leg (the other leg's :class:`EarTrack`, or None): each frame
+    is relayed to it as it comes, silence while muted.
     """
 
     def __init__(self, call_id: str, leg: Leg, track: MediaStreamTrack,
                  publish: Callable[[Event], None], *, read_timeout: float = 0.25,
-                 offset_s: float = 0.0):
+                 offset_s: float = 0.0, ear: Callable[[], EarTrack | None] = lambda: None):
         self.call_id = call_id
         self.leg = leg
         self.track = track
@@ -38,6 +41,8 @@ class LegCapture:
         self.samples_received = 0
         self.offset_s = offset_s  # call time of this connection's first sample
         self.muted = False
+        self.ear = ear
+        self._to_ear = ToEar()
         self.idle = asyncio.Event()
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         self._level_buffer: list[np.ndarray] = []
@@ -63,8 +68,15 @@ class LegCapture:
                 self.idle.set()
                 return
             self.idle.clear()
+            self._relay(frame)
             for out in self._resampler.resample(frame):
                 self._handle(out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0)
+
+    def _relay(self, frame: av.AudioFrame) -> None:
+        ear = self.ear()
+        if ear is not None:
+            samples = self._to_ear(frame)
+            ear.hear(np.zeros_like(samples) if self.muted else samples)
 
     def _handle(self, samples: np.ndarray) -> None:
         if self.muted:

@@ -54,7 +54,7 @@ class RecordedTrack(MediaStreamTrack):
         self.duration_s = len(self.samples) / RATE
         self.finished = asyncio.Event()
         self._pts = 0
-        self._start: float | None = None
+        self.started_at: float | None = None  # time.monotonic() of the first frame
 
     @classmethod
     def from_file(cls, path: str | Path, speed: float = 1.0) -> "RecordedTrack":
@@ -64,9 +64,9 @@ class RecordedTrack(MediaStreamTrack):
         if self.readyState != "live" or self._pts >= len(self.samples):
             self._end()
             raise MediaStreamError
-        if self._start is None:
-            self._start = time.monotonic()
-        due = self._start + self._pts / RATE / self.speed
+        if self.started_at is None:
+            self.started_at = time.monotonic()
+        due = self.started_at + self._pts / RATE / self.speed
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -10,13 +10,14 @@ from dataclasses import asdict
 
 import duckdb
 
-from ..events import (AgentAction, CallEnded, CallStarted, CallSummary, CustomerContext, Event,
+from ..events import (AgentAction, CallEnded, CallerID, CallStarted, CallSummary,
+                      CustomerContext, Event,
                       MomentFlagged, Sentiment, SuggestionDone, SuggestionFeedback, ToolCall,
                       TranscriptFinal)
 from .actions import record_action
 from .db import Database
 
-RECORDED = (CallStarted, CallEnded, TranscriptFinal, Sentiment, SuggestionDone,
+RECORDED = (CallStarted, CallerID, CallEnded, TranscriptFinal, Sentiment, SuggestionDone,
             SuggestionFeedback, ToolCall, CustomerContext, CallSummary, AgentAction,
             MomentFlagged)
 
@@ -46,9 +47,9 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
     elif isinstance(event, SuggestionDone):
         con.execute(
             "INSERT INTO ai_suggestions (id, call_id, suggestion_type, priority, topic, message, "
-            "timestamp) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "timestamp, sources) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [event.suggestion_id, event.call_id, event.kind, event.priority, event.topic,
-             event.message, _ts(event.wall)])
+             event.message, _ts(event.wall), json.dumps(list(event.sources), default=str)])
     elif isinstance(event, ToolCall):
         con.execute(
             "INSERT INTO tool_calls (call_id, name, arguments, result, duration_s, timestamp) "
@@ -76,9 +77,13 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
                     [event.call_id, event.at_s, event.note, _ts(event.wall)])
     elif isinstance(event, CallEnded):
         con.execute(
-            "UPDATE calls SET status = $1, end_time = $2, duration_seconds = $3 "
-            "WHERE call_id = $4",
-            [event.status, _ts(event.wall), event.duration_s, event.call_id])
+            "UPDATE calls SET status = $1, end_time = $2, duration_seconds = $3, end_reason = $4 "
+            "WHERE call_id = $5",
+            [event.status, _ts(event.wall), event.duration_s, event.reason or None,
+             event.call_id])
+    elif isinstance(event, CallerID):
+        con.execute("UPDATE calls SET caller_number = $1 WHERE call_id = $2",
+                    [event.number, event.call_id])
 
 
 class Recorder:

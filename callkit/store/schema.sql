@@ -95,8 +95,12 @@ CREATE TABLE IF NOT EXISTS calls (
     status           VARCHAR NOT NULL CHECK (status IN ('active', 'completed', 'abandoned')),
     sentiment        VARCHAR,
     summary          VARCHAR,
-    recording_url    VARCHAR
+    recording_url    VARCHAR,
+    caller_number    VARCHAR,  -- the caller ID, when the caller gave one
+    end_reason       VARCHAR   -- "customer hung up", "agent ended the call", a drop...
 );
+ALTER TABLE calls ADD COLUMN IF NOT EXISTS caller_number VARCHAR;
+ALTER TABLE calls ADD COLUMN IF NOT EXISTS end_reason VARCHAR;
 
 CREATE SEQUENCE IF NOT EXISTS transcripts_id_seq;
 CREATE TABLE IF NOT EXISTS transcripts (
@@ -122,8 +126,11 @@ CREATE TABLE IF NOT EXISTS ai_suggestions (
     message         VARCHAR NOT NULL,
     used            BOOLEAN NOT NULL DEFAULT false,
     feedback        VARCHAR CHECK (feedback IN ('used', 'dismissed')),
-    timestamp       TIMESTAMP NOT NULL
+    timestamp       TIMESTAMP NOT NULL,
+    sources         JSON  -- the facts the card rests on (assistant/sources.py)
 );
+-- Files made before a column existed get it when opened (the schema runs on every open).
+ALTER TABLE ai_suggestions ADD COLUMN IF NOT EXISTS sources JSON;
 
 CREATE SEQUENCE IF NOT EXISTS tool_calls_id_seq;
 CREATE TABLE IF NOT EXISTS tool_calls (

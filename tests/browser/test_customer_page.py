@@ -5,7 +5,7 @@ import wave
 import numpy as np
 import pytest
 
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.events import AudioLevel, LegConnected, TranscriptFinal
 from callkit.recordings import load_recording
 from callkit.rtc.sources import read_audio

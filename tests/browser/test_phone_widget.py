@@ -10,7 +10,7 @@ pytestmark = pytest.mark.integration
 
 SETUP = """\
 from pathlib import Path
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.config import Settings
 from callkit.widgets import Phone
 
@@ -56,3 +56,40 @@ async def test_phone_widget_sends_the_microphone_to_the_kernel(jupyterlab, launc
     assert "sarah johnson" in text.lower()
     # The browser's meter moved, and so did the kernel's reading of the same audio.
     assert local_peak > 0.05 and remote_peak > 0.05
+
+
+AGENT_SETUP = """\
+from pathlib import Path
+from callkit.center import CallCenter
+from callkit.config import Settings
+from callkit.recordings import load_recording
+from callkit.widgets import Phone
+
+center = CallCenter(Settings(db_path=Path({db!r}), ice="loopback", token_delay_s=0))
+call = center.start_call(title="agent widget hears a recorded caller")
+phone = Phone(call, leg="agent")
+phone
+""", """\
+caller = await call.play("customer", load_recording("sarah_order").legs["customer"])
+"""
+
+
+async def test_the_agent_widget_plays_the_callers_voice(tmp_path, settings, launch_chromium):
+    with serve_notebook(tmp_path, "agent.ipynb", AGENT_SETUP[0].format(db=str(settings.db_path)),
+                        AGENT_SETUP[1]) as lab:
+        browser = await launch_chromium(first_turn_wav(tmp_path))
+        page = await browser.new_page(viewport={"width": 1100, "height": 800})
+        await page.goto(lab["url"])
+        await page.wait_for_function(KERNEL_READY, timeout=90000)
+        await page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        phone = page.locator(".callkit-phone")
+        await phone.wait_for(timeout=60000)
+        await phone.locator(".ck-call").click()
+        await page.wait_for_selector(".callkit-phone .ck-state[data-state=connected]",
+                                     timeout=20000)
+        # An AnalyserNode on the remote track: the recorded caller's voice plays here.
+        await page.wait_for_function(
+            "Number(document.querySelector('.callkit-phone').dataset.heardMax || 0) > 0.05",
+            timeout=30000)
+        await page.screenshot(path=str(ARTIFACTS / "phone_widget_hears_caller.png"))
+        await page.close()

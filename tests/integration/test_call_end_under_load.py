@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.recordings import load_recording
 
 pytestmark = pytest.mark.integration

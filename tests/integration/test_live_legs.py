@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.events import LegConnected, LegDropped, TranscriptFinal
 from callkit.recordings import load_recording
 from callkit.rtc.peer import SendingPeer

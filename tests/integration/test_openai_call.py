@@ -8,7 +8,7 @@ import pytest
 
 from callkit.bench.openai_stub import (FakeOpenAIServer, Scenario, content_chunks,
                                        tool_call_chunks)
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.events import SuggestionToken
 
 pytestmark = pytest.mark.integration

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.events import SuggestionDone, TranscriptFinal
 from callkit.recordings import RecordedCall
 from tests.conftest import SHARED_DATA

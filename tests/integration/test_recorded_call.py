@@ -7,7 +7,7 @@ import sys
 import duckdb
 import pytest
 
-from callkit.call import CallCenter
+from callkit.center import CallCenter
 from callkit.recordings import load_recording
 from callkit.events import (CustomerContext, SpeechEnded, SuggestionDone, SuggestionToken,
                             TranscriptFinal, TranscriptPartial)

@@ -1,0 +1,145 @@
+"""Mouth-to-ear through the kernel: two real aiortc parties on one call, each hearing the other.
+
+Each party is a peer like a browser's: it sends a recorded voice and plays (here: records)
+what comes back. What a party sent is found in what the other received by cross-correlation,
+window by window; a window's delay is when its first frame arrived minus when the matching
+sent audio left the sender. This covers everything between a mouth and an ear on loopback:
+Opus both ways, the kernel's capture, the relay's buffer and pacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import MediaStreamError
+
+from ..rtc.peer import close_pc, hear_at_once
+from ..rtc.sources import RATE, RecordedTrack
+from ..rtc.relay import ToEar
+
+DECIMATE = 6           # correlate at 8 kHz: plenty for speech, 36× less work
+WINDOW_S = 0.5         # one delay reading per half second that carries sound
+MATCH = 0.6            # normalized correlation above which a window is "the same audio"
+
+
+class Party:
+    """A browser-like peer: sends ``track``, keeps every frame it hears with its arrival time."""
+
+    def __init__(self, track: RecordedTrack):
+        self.track = track
+        self.pc = RTCPeerConnection()
+        self.pc.addTrack(track)  # sendrecv, as a browser's microphone track
+        self.heard: list[tuple[float, np.ndarray]] = []
+        self._reader: asyncio.Task | None = None
+        self._to_samples = ToEar()
+
+        @self.pc.on("track")
+        def _on_track(remote) -> None:
+            self._reader = asyncio.ensure_future(self._read(remote))
+
+    async def _read(self, remote) -> None:
+        while True:
+            try:
+                frame = await remote.recv()
+            except MediaStreamError:
+                return
+            self.heard.append((time.monotonic(), self._to_samples(frame)))
+
+    async def join(self, call, leg: str) -> None:
+        from ..rtc.ice import loopback_only
+
+        with loopback_only(True):
+            await self.pc.setLocalDescription(await self.pc.createOffer())
+        answer = await call.answer(leg, self.pc.localDescription)
+        await self.pc.setRemoteDescription(answer)
+        hear_at_once(self.pc)  # as a browser's ear on loopback: no fixed hold-back
+
+    def received(self) -> tuple[np.ndarray, np.ndarray]:
+        """All samples heard, and the arrival time of each sample's frame."""
+        if not self.heard:
+            return np.zeros(0, np.int16), np.zeros(0)
+        samples = np.concatenate([s for _, s in self.heard])
+        times = np.concatenate([np.full(len(s), t) for t, s in self.heard])
+        return samples, times
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        await close_pc(self.pc)
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return x - x.mean()
+
+
+def delays(sent: np.ndarray, started_at: float, received: np.ndarray,
+           arrivals: np.ndarray) -> list[tuple[float, float]]:
+    """(delay_s, match) for each received window that carries sound: where in ``sent`` it
+    came from (cross-correlation), and how long after leaving the sender it arrived."""
+    step = int(WINDOW_S * RATE)
+    s = _norm(sent[::DECIMATE])
+    out: list[tuple[float, float]] = []
+    for start in range(0, len(received) - step, step):
+        window = _norm(received[start:start + step:DECIMATE])
+        energy = np.sqrt(np.mean(window ** 2))
+        if energy < 300:  # silence: nothing to find
+            continue
+        # Searched in all that was sent: the two streams start at different moments, and
+        # the relay may drop audio to stay short, so their offset is not known beforehand.
+        lo, segment = 0, s
+        if len(segment) < len(window):
+            continue
+        n = len(segment) + len(window)
+        corr = np.fft.irfft(np.fft.rfft(segment, n) * np.conj(np.fft.rfft(window, n)), n)
+        corr = corr[:len(segment) - len(window) + 1]
+        sq = np.concatenate([[0.0], np.cumsum(segment ** 2)])
+        seg_energy = np.sqrt(sq[len(window):] - sq[:-len(window)]) + 1e-9
+        scores = corr / (seg_energy * np.sqrt(np.sum(window ** 2)) + 1e-9)
+        best = int(np.argmax(scores))
+        sent_index = (lo + best) * DECIMATE
+        out.append((float(arrivals[start] - (started_at + sent_index / RATE)),
+                    float(scores[best])))
+    return out
+
+
+async def one_call(center, customer_voice: np.ndarray, agent_voice: np.ndarray) -> dict:
+    """Both voices at once on one call; the delays each way and how many windows matched."""
+    call = center.start_call(title="bench: mouth to ear")
+    customer, agent = Party(RecordedTrack(customer_voice)), Party(RecordedTrack(agent_voice))
+    try:
+        await customer.join(call, "customer")
+        await agent.join(call, "agent")
+        longest = max(len(customer_voice), len(agent_voice)) / RATE
+        async with asyncio.timeout(longest + 30):
+            await asyncio.gather(customer.track.finished.wait(), agent.track.finished.wait())
+        await asyncio.sleep(0.5)  # the last frames on their way
+        found = [*delays(customer.track.samples, customer.track.started_at, *agent.received()),
+                 *delays(agent.track.samples, agent.track.started_at, *customer.received())]
+    finally:
+        await asyncio.gather(customer.close(), agent.close(), return_exceptions=True)
+        await call.end()
+    return {"delays": [d for d, m in found if m > MATCH], "windows": len(found)}
+
+
+async def run_level(center, calls: int, voices: tuple[np.ndarray, np.ndarray]) -> dict:
+    from ..metrics import percentile
+
+    results = await asyncio.gather(*(one_call(center, *voices) for _ in range(calls)))
+    found = [d for r in results for d in r["delays"]]
+    windows = sum(r["windows"] for r in results)
+    if not found:
+        raise RuntimeError("no party heard the other: the relay is broken")
+    return {"calls": calls, "mouth_to_ear_p50_s": round(percentile(found, 50), 4),
+            "mouth_to_ear_p95_s": round(percentile(found, 95), 4),
+            "matched_windows": f"{len(found)}/{windows}"}
+
+
+def summary_of(rows: list[dict]) -> dict[str, float]:
+    from .report import summary_by_count
+
+    return summary_by_count(rows, "calls", "calls", ("mouth_to_ear_p50_s", "mouth_to_ear_p95_s"))
