@@ -198,16 +198,9 @@ async def run_relay(levels: list[int], seconds: float) -> list[dict]:
     """Two parties per call on 1 and N calls of one CallCenter (whisper and all)."""
     from .bench.relay_bench import run_level
     from .center import CallCenter
-    from .recordings import load_recording
-    from .rtc.sources import RATE, read_audio
 
-    recording = load_recording("sarah_order")
-    n = int(seconds * RATE)
-    agent_from = int(recording.turns[1]["start_s"] * RATE)
-    voices = (read_audio(recording.legs["customer"])[:n],
-              read_audio(recording.legs["agent"])[agent_from:agent_from + n])
     async with CallCenter() as center:
-        return [await run_level(center, calls, voices) for calls in levels]
+        return [await run_level(center, calls, seconds) for calls in levels]
 
 
 def cmd_bench_audio(args: argparse.Namespace) -> int:

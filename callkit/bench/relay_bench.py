@@ -107,39 +107,107 @@ def delays(sent: np.ndarray, started_at: float, received: np.ndarray,
     return out
 
 
-async def one_call(center, customer_voice: np.ndarray, agent_voice: np.ndarray) -> dict:
-    """Both voices at once on one call; the delays each way and how many windows matched."""
-    call = center.start_call(title="bench: mouth to ear")
-    customer, agent = Party(RecordedTrack(customer_voice)), Party(RecordedTrack(agent_voice))
-    try:
-        await customer.join(call, "customer")
-        await agent.join(call, "agent")
-        longest = max(len(customer_voice), len(agent_voice)) / RATE
-        async with asyncio.timeout(longest + 30):
-            await asyncio.gather(customer.track.finished.wait(), agent.track.finished.wait())
-        await asyncio.sleep(0.5)  # the last frames on their way
-        found = [*delays(customer.track.samples, customer.track.started_at, *agent.received()),
-                 *delays(agent.track.samples, agent.track.started_at, *customer.received())]
-    finally:
-        await asyncio.gather(customer.close(), agent.close(), return_exceptions=True)
-        await call.end()
-    return {"delays": [d for d, m in found if m > MATCH], "windows": len(found)}
+async def join_over_http(party: Party, session, url: str, token: str, call_id: str,
+                         leg: str) -> None:
+    """Join a call the way a browser does: the offer goes to the call server's /offer."""
+    from aiortc import RTCSessionDescription
+
+    from ..rtc.ice import loopback_only
+
+    with loopback_only(True):
+        await party.pc.setLocalDescription(await party.pc.createOffer())
+    async with session.post(f"{url}/offer", headers={"X-Callkit-Token": token}, json={
+            "call": call_id, "leg": leg, "sdp": party.pc.localDescription.sdp,
+            "type": "offer"}) as resp:
+        body = await resp.json()
+        if resp.status != 200:
+            raise RuntimeError(f"/offer refused the {leg} leg: {body}")
+    await party.pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
+    hear_at_once(party.pc)
 
 
-async def run_level(center, calls: int, voices: tuple[np.ndarray, np.ndarray]) -> dict:
+async def talk(url: str, token: str, call_ids: list[str], seconds: float) -> list[dict]:
+    """Two parties on each call, both talking at once; (delay, match) windows per call."""
+    import aiohttp
+
+    from ..recordings import load_recording
+    from ..rtc.sources import read_audio
+
+    recording = load_recording("sarah_order")
+    n, agent_from = int(seconds * RATE), int(recording.turns[1]["start_s"] * RATE)
+    customer_voice = read_audio(recording.legs["customer"])[:n]
+    agent_voice = read_audio(recording.legs["agent"])[agent_from:agent_from + n]
+
+    async def one(session, call_id: str) -> dict:
+        customer, agent = Party(RecordedTrack(customer_voice)), Party(RecordedTrack(agent_voice))
+        try:
+            await join_over_http(customer, session, url, token, call_id, "customer")
+            await join_over_http(agent, session, url, token, call_id, "agent")
+            async with asyncio.timeout(seconds + 30):
+                await asyncio.gather(customer.track.finished.wait(), agent.track.finished.wait())
+            await asyncio.sleep(0.5)  # the last frames on their way
+            found = [*delays(customer.track.samples, customer.track.started_at,
+                             *agent.received()),
+                     *delays(agent.track.samples, agent.track.started_at, *customer.received())]
+        finally:
+            await asyncio.gather(customer.close(), agent.close(), return_exceptions=True)
+        return {"delays": [d for d, m in found if m > MATCH], "windows": len(found)}
+
+    async with aiohttp.ClientSession() as session:
+        return await asyncio.gather(*(one(session, c) for c in call_ids))
+
+
+async def run_level(center, calls: int, seconds: float) -> dict:
+    """``calls`` calls in this process (the kernel: relay, whisper, assistant, DuckDB); their
+    parties in another one, as browsers would be, so the kernel's loop carries only its own
+    work. Both processes read the same monotonic clock, so the parties' process measures."""
+    import json
+    import sys
+
     from ..metrics import percentile
+    from ..server import CallServer
 
-    results = await asyncio.gather(*(one_call(center, *voices) for _ in range(calls)))
+    import resource
+    import time
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu, parties_cpu, wall = time.process_time(), children_cpu(), time.monotonic()
+    async with CallServer(center) as server:
+        live = [center.start_call(title=f"bench: mouth to ear {i + 1}") for i in range(calls)]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "callkit.bench.relay_bench", server.url, server.token,
+            str(seconds), *(c.call_id for c in live), stdout=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate()
+        wall = time.monotonic() - wall
+        cpu, parties_cpu = time.process_time() - cpu, children_cpu() - parties_cpu
+        await asyncio.gather(*(c.end() for c in live))
+    if proc.returncode != 0:
+        raise RuntimeError(f"the parties' process failed ({proc.returncode})")
+    results = json.loads(out)
     found = [d for r in results for d in r["delays"]]
     windows = sum(r["windows"] for r in results)
-    if not found:
-        raise RuntimeError("no party heard the other: the relay is broken")
-    return {"calls": calls, "mouth_to_ear_p50_s": round(percentile(found, 50), 4),
-            "mouth_to_ear_p95_s": round(percentile(found, 95), 4),
-            "matched_windows": f"{len(found)}/{windows}"}
+    # Cores each process used: one asyncio loop is one core at most, so a process near 1.0
+    # is saturated and its frames come late or not at all (the relay then drops audio to
+    # stay live, and fewer windows match).
+    return {"calls": calls,
+            "mouth_to_ear_p50_s": round(percentile(found, 50), 4) if found else None,
+            "mouth_to_ear_p95_s": round(percentile(found, 95), 4) if found else None,
+            "matched_windows": f"{len(found)}/{windows}",
+            "kernel_cores": round(cpu / wall, 2), "parties_cores": round(parties_cpu / wall, 2)}
 
 
 def summary_of(rows: list[dict]) -> dict[str, float]:
     from .report import summary_by_count
 
     return summary_by_count(rows, "calls", "calls", ("mouth_to_ear_p50_s", "mouth_to_ear_p95_s"))
+
+
+if __name__ == "__main__":  # the parties' process: URL, token, seconds, call ids
+    import json
+    import sys
+
+    url, token, seconds, *ids = sys.argv[1:]
+    print(json.dumps(asyncio.run(talk(url, token, ids, float(seconds)))))

@@ -27,6 +27,27 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--allow-loopback-in-peer-connection"]
 
 
+def mic_wav(tmp_path: Path, leg: str = "customer", start_s: float = 0.0,
+            end_s: float | None = None, recording: str = "sarah_order") -> Path:
+    """A stretch of one leg of a recorded call as a 48 kHz mono WAV: a browser's microphone."""
+    import wave
+
+    import numpy as np
+
+    from callkit.recordings import load_recording
+    from callkit.rtc.sources import read_audio
+
+    samples = read_audio(load_recording(recording).legs[leg], 48000)
+    samples = samples[int(start_s * 48000):None if end_s is None else int(end_s * 48000)]
+    path = tmp_path / f"mic_{leg}_{start_s:g}_{end_s}.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(samples.astype(np.int16).tobytes())
+    return path
+
+
 @pytest_asyncio.fixture
 async def launch_chromium():
     """Start Debian's chromium through Playwright with a WAV file as the microphone."""

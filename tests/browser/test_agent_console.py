@@ -1,32 +1,39 @@
 """The agent console in a real JupyterLab in headless Chromium, on the course's demo call:
-both speakers in the transcript, the customer panel, a card that streams, Use, Escalate, a
-flag, End call and its summary, and a reload that rebuilds the same console. Screenshots go to
-artifacts/; the latencies are printed (measured, not asserted)."""
+Sarah Johnson calls from the caller's page (a fake microphone playing her side of the call),
+the agent's side is played in the kernel. Both speakers in the transcript, the customer panel,
+a card that streams, Use, Escalate, a flag, End call and its summary, 125% zoom and the dark
+theme, and a reload that rebuilds the same console. Screenshots go to artifacts/; the
+latencies are printed (measured, not asserted)."""
 
 import asyncio
+import secrets
 
+import aiohttp
 import duckdb
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, KERNEL_READY, serve_notebook
-from tests.browser.test_customer_page import first_turn_wav
+from tests.browser.conftest import ARTIFACTS, KERNEL_READY, free_port, mic_wav, serve_notebook
 
 pytestmark = pytest.mark.integration
 WAIT_MS = 180_000  # generous: CI's 2 cores may be busy; a wait ends as soon as it is met
 
 SETUP = """\
+import asyncio
 from pathlib import Path
-from callkit import AgentConsole, CallCenter, load_recording
+from callkit import AgentConsole, CallCenter, CallServer, load_recording
 from callkit.config import Settings
 
 center = CallCenter(Settings(db_path=Path({db!r}), ice="loopback", token_delay_s=0.05))
+server = await CallServer(center, port={port}, token={token!r}).start()
 call = center.start_call(title="Sarah Johnson asks about order 78901")
 console = AgentConsole(call)
 console
 """
+# The agent's side starts once the caller is on the line (the caller's page connects).
 PLAY = """\
-for leg, path in load_recording("sarah_order").legs.items():
-    await call.play(leg, path, speed=2.0)
+while "customer" not in call.legs:
+    await asyncio.sleep(0.1)
+await call.play("agent", load_recording("sarah_order").legs["agent"])
 """
 # Records, per card, when its text first showed and every length it had (the stream).
 WATCH = """() => {
@@ -42,15 +49,39 @@ WATCH = """() => {
 }"""
 
 
+async def caller_page(browser, port: int, token: str):
+    """Sarah's side: the caller's page, calling with its (fake) microphone."""
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        calls = []
+        for _ in range(600):  # until the notebook's first cell has started the server
+            try:
+                async with session.get(f"{url}/calls", params={"token": token}) as resp:
+                    calls = await resp.json() if resp.status == 200 else []
+            except aiohttp.ClientConnectionError:
+                pass
+            if calls:
+                break
+            await asyncio.sleep(0.3)
+    page = await browser.new_page(viewport={"width": 760, "height": 640})
+    await page.goto(f"{url}/?token={token}&call={calls[0]['call']}")
+    await page.click("#mic")
+    await page.wait_for_selector("#state[data-state=connected]", timeout=WAIT_MS)
+    return page
+
+
 async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp_path):
-    with serve_notebook(tmp_path, "console.ipynb", SETUP.format(db=str(settings.db_path)),
-                        PLAY) as lab:
-        browser = await launch_chromium(first_turn_wav(tmp_path))
+    port, token = free_port(), secrets.token_urlsafe(12)
+    setup = SETUP.format(db=str(settings.db_path), port=port, token=token)
+    with serve_notebook(tmp_path, "console.ipynb", setup, PLAY) as lab:
+        browser = await launch_chromium(mic_wav(tmp_path, "customer"))  # Sarah's whole side
         page = await browser.new_page(viewport={"width": 1300, "height": 900})
         await page.goto(lab["url"])
         await page.wait_for_function(KERNEL_READY, timeout=WAIT_MS)
         await page.evaluate(WATCH)
-        await page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Not awaited: the second cell waits for the caller, who is only connected below.
+        await page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        caller = await caller_page(browser, port, token)
         console = page.locator(".callkit-console")
         await console.wait_for(timeout=WAIT_MS)
         await console.locator(".ck-line.ck-agent").first.wait_for(timeout=WAIT_MS)
@@ -77,7 +108,23 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
             timeout=WAIT_MS)
         await console.locator(".ck-end").click()
         await console.locator(".ck-summary:not([hidden])").wait_for(timeout=WAIT_MS)
+        await caller.wait_for_selector("#state[data-state=ended]", timeout=WAIT_MS)
+        await caller.screenshot(path=str(ARTIFACTS / "console_caller_page.png"))
         await page.screenshot(path=str(ARTIFACTS / "console_3_summary.png"), full_page=True)
+        # As an instructor projects it: 125% zoom, then the dark theme.
+        await page.evaluate("document.body.style.zoom = '1.25'")
+        await console.scroll_into_view_if_needed()
+        await page.screenshot(path=str(ARTIFACTS / "console_zoom125.png"))
+        await page.evaluate("document.body.style.zoom = '1'")
+        await page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                            "{theme: 'JupyterLab Dark'})")
+        await page.wait_for_function(
+            "document.body.dataset.jpThemeLight === 'false'", timeout=WAIT_MS)
+        await page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=WAIT_MS)
+        await asyncio.sleep(0.5)  # the theme's stylesheet is applied after the splash goes
+        await page.screenshot(path=str(ARTIFACTS / "console_dark.png"))
+        await page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                            "{theme: 'JupyterLab Light'})")
         before = await page.evaluate("""() => ({
             cards: [...document.querySelectorAll('.ck-card')].map(c => c.dataset.id),
             lines: document.querySelectorAll('.ck-line').length})""")
@@ -98,6 +145,7 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
     con = duckdb.connect(str(settings.db_path), read_only=True)
     used = con.execute("SELECT count(*) FROM ai_suggestions WHERE used").fetchone()[0]
     actions = con.execute("SELECT action FROM agent_actions").fetchall()
+    escalations = con.execute("SELECT count(*) FROM escalations").fetchone()[0]
     flags = con.execute("SELECT count(*) FROM flagged_moments").fetchone()[0]
     summary = con.execute("SELECT text FROM call_summaries").fetchone()[0]
     con.close()
@@ -105,7 +153,7 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
     assert "Sarah Johnson" in profile and "78901" in profile
     streamed = [s for s in seen.values() if len(s["lengths"]) >= 3]
     assert streamed, f"no card grew word by word: {seen}"
-    assert used == 1 and actions == [("escalate",)] and flags == 1
+    assert used == 1 and actions == [("escalate",)] and escalations == 1 and flags == 1
     assert "Escalated to a supervisor" in summary
     assert before == after, "the reloaded console differs from what was shown"
     first_word = sorted(s["first"] - s["wall"] for s in seen.values() if s.get("first"))

@@ -1,32 +1,20 @@
 """The customer page in real (headless) Chromium, its microphone fed from a WAV file."""
 
-import wave
 
-import numpy as np
 import pytest
 
 from callkit.center import CallCenter
 from callkit.events import AudioLevel, LegConnected, TranscriptFinal
 from callkit.recordings import load_recording
-from callkit.rtc.sources import read_audio
 from callkit.server import CallServer
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, mic_wav
 
 pytestmark = pytest.mark.integration
 
 
 def first_turn_wav(tmp_path):
-    """Sarah's first sentence as a 48 kHz mono WAV, with a second of silence after it."""
-    rec = load_recording("sarah_order")
-    end = rec.turns[0]["end_s"] + 1.5
-    samples = read_audio(rec.legs["customer"], 48000)[: int(end * 48000)]
-    path = tmp_path / "mic.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(48000)
-        w.writeframes(samples.astype(np.int16).tobytes())
-    return path
+    """Sarah's first sentence, with a second and a half of silence after it."""
+    return mic_wav(tmp_path, end_s=load_recording("sarah_order").turns[0]["end_s"] + 1.5)
 
 
 async def test_the_customer_page_streams_the_microphone_into_the_call(

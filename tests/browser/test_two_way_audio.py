@@ -2,17 +2,14 @@
 its own Chromium with its own WAV microphone, play each other's voice relayed by the kernel;
 the caller picked who they are, so the agent's panel knew them before a word was said."""
 
-import wave
 
-import numpy as np
 import pytest
 
 from callkit.center import CallCenter
 from callkit.events import CustomerContext, TranscriptFinal
 from callkit.recordings import load_recording
-from callkit.rtc.sources import read_audio
 from callkit.server import CallServer
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, mic_wav
 from tests.browser.test_customer_page import first_turn_wav
 
 pytestmark = pytest.mark.integration
@@ -21,17 +18,8 @@ HEARD = "Number(document.querySelector('#heard').dataset.max || 0) > 0.05"
 
 def agent_turn_wav(tmp_path):
     """The agent's first answer of the recorded call, as the agent's microphone."""
-    rec = load_recording("sarah_order")
-    turn = next(t for t in rec.turns if t["speaker"] == "agent")
-    samples = read_audio(rec.legs["agent"], 48000)[int(turn["start_s"] * 48000):
-                                                   int((turn["end_s"] + 1.0) * 48000)]
-    path = tmp_path / "agent_mic.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(48000)
-        w.writeframes(samples.astype(np.int16).tobytes())
-    return path
+    turn = next(t for t in load_recording("sarah_order").turns if t["speaker"] == "agent")
+    return mic_wav(tmp_path, "agent", turn["start_s"], turn["end_s"] + 1.0)
 
 
 async def test_the_caller_and_the_agent_hear_each_other(settings, no_leaks, launch_chromium,
