@@ -56,7 +56,10 @@ class Phone(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         # No object address or model id: notebook outputs stay the same run to run (nbval).
-        return f"Phone(leg={self.leg!r}, state={self.state!r})"
+        # This text is what shows where no browser renders the widget (a headless run, a
+        # terminal): say so rather than leave a reader waiting for a microphone.
+        return (f"Phone(leg={self.leg!r}, state={self.state!r}) · the microphone needs this "
+                "notebook open in JupyterLab; headless, nothing connects and nothing waits")
 
     def _on_loop(self, fn, *args) -> None:
         self._loop.call_soon_threadsafe(fn, *args)

@@ -59,8 +59,11 @@ class RulesEngine:
     async def _built_in(self, final: TranscriptFinal,
                         memory: CallMemory) -> AsyncIterator[Output]:
         mentions = find_mentions(final.text)
-        async for out in self.identity.identify(mentions, memory):
-            yield out
+        # Only the caller's words (and caller ID) say who is calling: an agent who gives their
+        # own name, or reads a name off another screen, must not become the caller.
+        if final.leg == "customer":
+            async for out in self.identity.identify(mentions, memory):
+                yield out
         for number in mentions.orders:
             async for out in self._order(number, memory, explicit=True):
                 yield out
@@ -115,8 +118,8 @@ class RulesEngine:
             async for out in self._upsell(memory):
                 yield out
 
-    async def on_partial(self, text: str, previous: str,
-                         memory: CallMemory) -> AsyncIterator[Output]:
+    async def on_partial(self, text: str, previous: str, memory: CallMemory,
+                         leg: str = "customer") -> AsyncIterator[Output]:
         """Look the caller up while they are still speaking.
 
         A partial is a guess that the next one may revise ("order 788" → "order 78900" →
@@ -127,8 +130,9 @@ class RulesEngine:
         kinds = ("names", "orders", "accounts", "bare_numbers", "emails", "phones")
         stable = Mentions(**{kind: tuple(v for v in getattr(now, kind)
                                          if v in getattr(before, kind)) for kind in kinds})
-        async for out in self.identity.identify(stable, memory, tentative=True):
-            yield out
+        if leg == "customer":  # the agent's words never say who the caller is
+            async for out in self.identity.identify(stable, memory, tentative=True):
+                yield out
         for number in stable.orders:
             async for out in self._order(number, memory, explicit=True, tentative=True):
                 yield out

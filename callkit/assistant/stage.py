@@ -77,7 +77,8 @@ class Assistant:
         if turn != partial.turn:
             previous = ""
         self._trigger = partial
-        await self._show(self.rules.on_partial(partial.text, previous, self.memory))
+        await self._show(self.rules.on_partial(partial.text, previous, self.memory,
+                                               partial.leg))
 
     async def _on_final(self, final: TranscriptFinal) -> None:
         self._trigger = final

@@ -24,38 +24,6 @@ from .protocol import Recognized
 # Loading must never reach for a model hub: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# Voices before words: on a busy machine the event loop (which relays the audio between the
-# two people on a call) and the browsers must win the CPU over transcription, which can
-# catch up afterwards. Linux gives each thread its own nice value and new threads inherit
-# it, so the model is built, and run, on threads set this much nicer (CTranslate2's own
-# worker and OpenMP threads are started from them).
-STT_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), STT_NICENESS)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
-        pass
-
-
-def _built_nicer(build):
-    """``build()`` on a short-lived thread of lower priority (see STT_NICENESS)."""
-    out: dict = {}
-
-    def run() -> None:
-        _lower_priority()
-        try:
-            out["value"] = build()
-        except BaseException as exc:  # handed to the caller's thread
-            out["error"] = exc
-
-    thread = threading.Thread(target=run, name="callkit-stt-load")
-    thread.start()
-    thread.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
 
 
 class WhisperRecognizer:
@@ -73,11 +41,9 @@ class WhisperRecognizer:
         self.compute_s = 0.0
         self.audio_s = 0.0
         self._totals_lock = threading.Lock()
-        self._model = _built_nicer(lambda: WhisperModel(
-            str(path), device="cpu", compute_type="int8", cpu_threads=threads,
-            num_workers=workers))
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callkit-stt",
-                                        initializer=_lower_priority)
+        self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
+                                   cpu_threads=threads, num_workers=workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callkit-stt")
         self._busy = 0
 
     @property

@@ -156,3 +156,21 @@ async def test_partials_show_only_sure_hits(fixed_con):
     # An ambiguous name gives no candidates from a partial (the final will).
     out, memory, _ = await partials(fixed_con, ["Hi, this is Sara Jon.", "Hi, this is Sara Jon."])
     assert memory.customer is None and out[1] == []
+
+
+async def test_the_agents_own_name_never_becomes_the_caller(fixed_con):
+    memory, calls = CallMemory(), []
+    engine = engine_for(fixed_con, calls)
+    said = "Thanks for calling, my name is John Doe, account 12345 is on my other screen."
+    final = TranscriptFinal(call_id="c", leg="agent", text=said, start=0, end=1)
+    memory.add_turn("agent", said, 0)
+    outs = [o async for o in engine.on_final(final, memory)]
+    partials = [o async for o in engine.on_partial(said, said, memory, "agent")]
+    assert memory.customer is None
+    assert not [o for o in outs + partials if isinstance(o, ContextUpdate)]
+    # The same words from the caller do identify them.
+    final = TranscriptFinal(call_id="c", leg="customer", text="Hi, I'm John Doe, account 12345.",
+                            start=2, end=3)
+    memory.add_turn("customer", final.text, 2)
+    [o async for o in engine.on_final(final, memory)]
+    assert memory.customer["name"] == "John Doe"

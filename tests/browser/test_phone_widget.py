@@ -27,11 +27,10 @@ def jupyterlab(tmp_path, settings):
         yield lab | {"db": settings.db_path}
 
 
-async def test_phone_widget_sends_the_microphone_to_the_kernel(jupyterlab, launch_chromium,
-                                                               tmp_path):
-    browser = await launch_chromium(first_turn_wav(tmp_path))
+async def call_from_the_phone(browser, url: str):
+    """Open the notebook, run it, and click Call on its Phone; returns the page and widget."""
     page = await browser.new_page(viewport={"width": 1100, "height": 800})
-    await page.goto(jupyterlab["url"])
+    await page.goto(url)
     # The notebook's kernel must be connected and idle before its cells are run.
     await page.wait_for_function(KERNEL_READY, timeout=90000)
     await page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -39,6 +38,13 @@ async def test_phone_widget_sends_the_microphone_to_the_kernel(jupyterlab, launc
     await phone.wait_for(timeout=60000)
     await phone.locator(".ck-call").click()
     await page.wait_for_selector(".callkit-phone .ck-state[data-state=connected]", timeout=20000)
+    return page, phone
+
+
+async def test_phone_widget_sends_the_microphone_to_the_kernel(jupyterlab, launch_chromium,
+                                                               tmp_path):
+    browser = await launch_chromium(first_turn_wav(tmp_path))
+    page, phone = await call_from_the_phone(browser, jupyterlab["url"])
     final = page.locator(".callkit-phone .ck-line.ck-customer:not(.ck-partial)")
     await final.first.wait_for(timeout=40000)
     text = await final.first.inner_text()
@@ -78,15 +84,7 @@ async def test_the_agent_widget_plays_the_callers_voice(tmp_path, settings, laun
     with serve_notebook(tmp_path, "agent.ipynb", AGENT_SETUP[0].format(db=str(settings.db_path)),
                         AGENT_SETUP[1]) as lab:
         browser = await launch_chromium(first_turn_wav(tmp_path))
-        page = await browser.new_page(viewport={"width": 1100, "height": 800})
-        await page.goto(lab["url"])
-        await page.wait_for_function(KERNEL_READY, timeout=90000)
-        await page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        phone = page.locator(".callkit-phone")
-        await phone.wait_for(timeout=60000)
-        await phone.locator(".ck-call").click()
-        await page.wait_for_selector(".callkit-phone .ck-state[data-state=connected]",
-                                     timeout=20000)
+        page, _ = await call_from_the_phone(browser, lab["url"])
         # An AnalyserNode on the remote track: the recorded caller's voice plays here.
         await page.wait_for_function(
             "Number(document.querySelector('.callkit-phone').dataset.heardMax || 0) > 0.05",
