@@ -22,7 +22,7 @@ RATE = 48000
 FRAME_SAMPLES = 960  # 20 ms, what browsers send and Opus encodes
 # At most this much audio waits to be sent (60 ms): beyond it, network bunching would turn
 # into lasting delay. Below it, jitter is absorbed.
-MAX_BUFFERED = 2 * FRAME_SAMPLES
+MAX_BUFFERED = 3 * FRAME_SAMPLES
 
 
 class EarTrack(MediaStreamTrack):
