@@ -48,14 +48,20 @@ class Party:
                 return
             self.heard.append((time.monotonic(), self._to_samples(frame)))
 
-    async def join(self, call, leg: str) -> None:
+    async def offer(self):
         from ..rtc.ice import loopback_only
 
         with loopback_only(True):
             await self.pc.setLocalDescription(await self.pc.createOffer())
-        answer = await call.answer(leg, self.pc.localDescription)
+        return self.pc.localDescription
+
+    async def accept(self, answer) -> None:
         await self.pc.setRemoteDescription(answer)
         hear_at_once(self.pc)  # as a browser's ear on loopback: no fixed hold-back
+
+    async def join(self, call, leg: str) -> None:
+        """Join ``call`` in this process (the kernel's own API, no HTTP)."""
+        await self.accept(await call.answer(leg, await self.offer()))
 
     def received(self) -> tuple[np.ndarray, np.ndarray]:
         """All samples heard, and the arrival time of each sample's frame."""
@@ -82,27 +88,27 @@ def delays(sent: np.ndarray, started_at: float, received: np.ndarray,
     """(delay_s, match) for each received window that carries sound: where in ``sent`` it
     came from (cross-correlation), and how long after leaving the sender it arrived."""
     step = int(WINDOW_S * RATE)
-    s = _norm(sent[::DECIMATE])
+    sent = _norm(sent[::DECIMATE])
+    width = len(range(0, step, DECIMATE))  # samples in a decimated window
     out: list[tuple[float, float]] = []
+    if len(sent) < width:
+        return out
+    # Each window is searched in all that was sent: the two streams start at different
+    # moments and the relay may drop audio to stay short, so their offset is not known
+    # beforehand. What depends on ``sent`` alone is computed once.
+    n = len(sent) + width
+    sent_spectrum = np.fft.rfft(sent, n)
+    sq = np.concatenate([[0.0], np.cumsum(sent ** 2)])
+    sent_energy = np.sqrt(sq[width:] - sq[:-width]) + 1e-9
     for start in range(0, len(received) - step, step):
         window = _norm(received[start:start + step:DECIMATE])
-        energy = np.sqrt(np.mean(window ** 2))
-        if energy < 300:  # silence: nothing to find
+        if np.sqrt(np.mean(window ** 2)) < 300:  # silence: nothing to find
             continue
-        # Searched in all that was sent: the two streams start at different moments, and
-        # the relay may drop audio to stay short, so their offset is not known beforehand.
-        lo, segment = 0, s
-        if len(segment) < len(window):
-            continue
-        n = len(segment) + len(window)
-        corr = np.fft.irfft(np.fft.rfft(segment, n) * np.conj(np.fft.rfft(window, n)), n)
-        corr = corr[:len(segment) - len(window) + 1]
-        sq = np.concatenate([[0.0], np.cumsum(segment ** 2)])
-        seg_energy = np.sqrt(sq[len(window):] - sq[:-len(window)]) + 1e-9
-        scores = corr / (seg_energy * np.sqrt(np.sum(window ** 2)) + 1e-9)
+        corr = np.fft.irfft(sent_spectrum * np.conj(np.fft.rfft(window, n)), n)
+        scores = corr[:len(sent) - width + 1] / (sent_energy * np.sqrt(np.sum(window ** 2))
+                                                 + 1e-9)
         best = int(np.argmax(scores))
-        sent_index = (lo + best) * DECIMATE
-        out.append((float(arrivals[start] - (started_at + sent_index / RATE)),
+        out.append((float(arrivals[start] - (started_at + best * DECIMATE / RATE)),
                     float(scores[best])))
     return out
 
@@ -112,18 +118,13 @@ async def join_over_http(party: Party, session, url: str, token: str, call_id: s
     """Join a call the way a browser does: the offer goes to the call server's /offer."""
     from aiortc import RTCSessionDescription
 
-    from ..rtc.ice import loopback_only
-
-    with loopback_only(True):
-        await party.pc.setLocalDescription(await party.pc.createOffer())
+    offer = await party.offer()
     async with session.post(f"{url}/offer", headers={"X-Callkit-Token": token}, json={
-            "call": call_id, "leg": leg, "sdp": party.pc.localDescription.sdp,
-            "type": "offer"}) as resp:
+            "call": call_id, "leg": leg, "sdp": offer.sdp, "type": "offer"}) as resp:
         body = await resp.json()
         if resp.status != 200:
             raise RuntimeError(f"/offer refused the {leg} leg: {body}")
-    await party.pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
-    hear_at_once(party.pc)
+    await party.accept(RTCSessionDescription(sdp=body["sdp"], type="answer"))
 
 
 async def talk(url: str, token: str, call_ids: list[str], seconds: float) -> list[dict]:
