@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +39,11 @@ Analyze the customer conversation and provide:
 Respond in short, actionable suggestions that appear in real-time.
 Format: JSON with type (suggestion|alert|info) and message.
 Answer with exactly one JSON object and nothing else, keys in this order:
-{"type": "suggestion", "priority": "low|normal|high", "topic": "one word", "message": "..."}
-Keep the message under 40 words. Use the tools to look up customers, orders and return
+{"type": "suggestion", "priority": "low|normal|high", "topic": "TOPIC", "confidence": 0.8,
+"message": "..."}
+TOPIC is one of: order, shipping, refund, billing, account, retention, escalation, upsell,
+policy, other. "confidence" is optional: how sure you are that the suggestion helps, from 0
+to 1. Keep the message under 40 words. Use the tools to look up customers, orders and return
 policies; never invent order details, dates or amounts. If there is nothing useful to add,
 answer {"type": "none"}."""
 
@@ -46,8 +51,46 @@ SUMMARY_PROMPT = """Summarize this support call for the CRM. Answer with one JSO
 {"reason": "...", "resolution": "...", "action_items": ["..."], "sentiment":
 "positive|neutral|negative", "text": "3-4 sentences"}"""
 
+log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 3
 TRANSCRIPT_TURNS = 12
+
+# The topics a model's suggestion may have (the policy's cooldown key is built from it). A
+# model words its topic freely; anything not here or in TOPIC_WORDS becomes the suggestion's
+# kind, so inventing a new word each turn cannot get past the cooldown.
+MODEL_TOPICS = frozenset({"order", "shipping", "refund", "billing", "account", "retention",
+                          "escalation", "upsell", "policy"})
+TOPIC_WORDS = {
+    "orders": "order", "status": "order", "delivery": "shipping", "shipment": "shipping",
+    "tracking": "shipping", "return": "refund", "returns": "refund", "refunds": "refund",
+    "exchange": "refund", "payment": "billing", "charge": "billing", "charges": "billing",
+    "invoice": "billing", "bill": "billing", "identity": "account", "verification": "account",
+    "verify": "account", "churn": "retention", "cancel": "retention",
+    "cancellation": "retention", "manager": "escalation", "supervisor": "escalation",
+    "upgrade": "upsell",
+}
+# A model that does not say how sure it is gets the rules' usual confidence.
+DEFAULT_CONFIDENCE = 0.9
+
+
+def model_topic(word: str, kind: str) -> str:
+    """The model's free-worded topic as one of MODEL_TOPICS, else the kind."""
+    word = re.sub(r"[^a-z]", "", word.lower())
+    word = TOPIC_WORDS.get(word, word)
+    return word if word in MODEL_TOPICS else kind
+
+
+def _confidence(value: str | None) -> float:
+    """0..1 from the model's "confidence" (a percentage is accepted too)."""
+    try:
+        number = float(value) if value is not None else DEFAULT_CONFIDENCE
+    except ValueError:
+        return DEFAULT_CONFIDENCE
+    if not number == number:  # NaN
+        return DEFAULT_CONFIDENCE
+    if 1.0 < number <= 100.0:
+        number /= 100.0
+    return min(max(number, 0.0), 1.0)
 
 
 class EngineFailure(Exception):
@@ -58,10 +101,15 @@ class EngineFailure(Exception):
 class SuggestionBegin:
     kind: str
     priority: str
-    topic: str
+    topic: str  # one of MODEL_TOPICS, or the kind
     # What the tools the model called for this answer returned: the facts it was given
     # (which of them it used, only the model knows; nothing else is cited).
     sources: tuple[Source, ...] = ()
+    confidence: float = DEFAULT_CONFIDENCE
+
+    @property
+    def policy_key(self) -> str:
+        return f"model:{self.topic}"
 
 
 @dataclass(frozen=True)
@@ -78,8 +126,8 @@ StreamOutput = Output | SuggestionBegin | SuggestionText | SuggestionEnd
 
 
 class MessageStream:
-    """Reads ``{"type": …, "priority": …, "topic": …, "message": "…"}`` as it streams in and
-    hands out the message's characters as soon as they arrive."""
+    """Reads ``{"type": …, "priority": …, "topic": …, "confidence": …, "message": "…"}`` as
+    it streams in and hands out the message's characters as soon as they arrive."""
 
     def __init__(self) -> None:
         self.buffer = ""
@@ -94,8 +142,12 @@ class MessageStream:
             start = re.search(r'"message"\s*:\s*"', self.buffer)
             if start is None:
                 return ""
+            head = self.buffer[:start.start()]
             self.header = {k: m.group(1) for k in ("type", "priority", "topic")
-                           if (m := re.search(rf'"{k}"\s*:\s*"([^"]*)"', self.buffer[:start.start()]))}
+                           if (m := re.search(rf'"{k}"\s*:\s*"([^"]*)"', head))}
+            number = re.search(r'"confidence"\s*:\s*"?(-?[0-9]*\.?[0-9]+)', head)
+            if number:
+                self.header["confidence"] = number.group(1)
             self._pos = start.end()
         out = []
         while not self.closed and self._pos < len(self.buffer):
@@ -121,6 +173,8 @@ class MessageStream:
 
 
 def _context_message(memory: CallMemory) -> str:
+    """What the model is told of the call. Every line is redacted: the transcript, and also
+    what the agent promised ("I'll e-mail it to …") and the customer record's own words."""
     lines = []
     if memory.customer:
         c = memory.customer
@@ -137,36 +191,50 @@ def _context_message(memory: CallMemory) -> str:
         lines.append("Agent commitments: " + "; ".join(memory.commitments) + ".")
     lines.append("Transcript (most recent last):")
     for turn in memory.turns[-TRANSCRIPT_TURNS:]:
-        lines.append(f"{turn.leg}: {redact(turn.text)}")
-    return "\n".join(lines)
+        lines.append(f"{turn.leg}: {turn.text}")
+    # Line by line: a pattern must not match across two lines.
+    return "\n".join(redact(line) for line in lines)
 
 
 class OpenAIEngine:
+    """Every response stream is closed once read, failed, timed out or abandoned (a consumer
+    that stops iterating must close the generator: ``contextlib.aclosing``). A client the
+    engine made itself is closed by :meth:`aclose` (the stage calls it when the call ends);
+    one handed in belongs to the caller."""
+
     def __init__(self, settings: Settings, tools: ToolRunner, rules: RulesEngine, client=None):
         from openai import AsyncOpenAI
 
         self.settings = settings
         self.tools = tools
         self.rules = rules
+        self._owns_client = client is None
         self.client = client or AsyncOpenAI(
             base_url=settings.openai_base_url, api_key=settings.openai_api_key or "none",
             timeout=settings.openai_timeout_s, max_retries=0)
 
+    async def aclose(self) -> None:
+        """Close the client if the engine made it (its connections go with it)."""
+        if self._owns_client:
+            await self.client.close()
+
     async def on_final(self, final: TranscriptFinal,
                        memory: CallMemory) -> AsyncIterator[StreamOutput]:
         fallback: list[Suggestion] = []
-        async for out in self.rules.on_final(final, memory):
-            if isinstance(out, Suggestion) and out.kind == "suggestion":
-                fallback.append(out)
-            else:
-                yield out
+        async with aclosing(self.rules.on_final(final, memory)) as outs:
+            async for out in outs:
+                if isinstance(out, Suggestion) and out.kind == "suggestion":
+                    fallback.append(out)
+                else:
+                    yield out
         if final.leg != "customer":
             return
         begun = False
         try:
-            async for piece in self._ask(memory):
-                begun = begun or isinstance(piece, SuggestionBegin)
-                yield piece
+            async with aclosing(self._ask(memory)) as pieces:
+                async for piece in pieces:
+                    begun = begun or isinstance(piece, SuggestionBegin)
+                    yield piece
         except EngineFailure as exc:
             if begun:
                 yield SuggestionEnd(interrupted=True)
@@ -188,20 +256,22 @@ class OpenAIEngine:
             stream = MessageStream()
             calls: dict[int, dict[str, str]] = {}
             begun = False
-            async for delta in self._deltas(messages):
-                for call in delta.tool_calls or ():
-                    slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
-                    slot["id"] = call.id or slot["id"]
-                    if call.function is not None:
-                        slot["name"] += call.function.name or ""
-                        slot["arguments"] += call.function.arguments or ""
-                if delta.content:
-                    piece = stream.feed(delta.content)
-                    if stream.header is not None and not begun:
-                        begun = True
-                        yield self._begin(stream.header, tuple(cited))
-                    if piece:
-                        yield SuggestionText(piece)
+            async with aclosing(self._deltas(messages)) as deltas:
+                async for delta in deltas:
+                    for call in delta.tool_calls or ():
+                        slot = calls.setdefault(call.index,
+                                                {"id": "", "name": "", "arguments": ""})
+                        slot["id"] = call.id or slot["id"]
+                        if call.function is not None:
+                            slot["name"] += call.function.name or ""
+                            slot["arguments"] += call.function.arguments or ""
+                    if delta.content:
+                        piece = stream.feed(delta.content)
+                        if stream.header is not None and not begun:
+                            begun = True
+                            yield self._begin(stream.header, tuple(cited))
+                        if piece:
+                            yield SuggestionText(piece)
             if calls:
                 cited += await self._run_tools(messages, calls)
                 continue
@@ -216,27 +286,31 @@ class OpenAIEngine:
     @staticmethod
     def _begin(header: dict[str, str], sources: tuple[Source, ...]) -> SuggestionBegin:
         kind = header.get("type", "suggestion")
+        kind = kind if kind in ("suggestion", "alert", "info") else "suggestion"
         priority = header.get("priority", "normal")
         return SuggestionBegin(
-            kind=kind if kind in ("suggestion", "alert", "info") else "suggestion",
-            priority=priority if priority in ("low", "normal", "high") else "normal",
-            topic=re.sub(r"[^a-z_-]", "", header.get("topic", "model").lower()) or "model",
-            sources=sources)
+            kind=kind, priority=priority if priority in ("low", "normal", "high") else "normal",
+            topic=model_topic(header.get("topic", ""), kind), sources=sources,
+            confidence=_confidence(header.get("confidence")))
 
     async def _deltas(self, messages: list[dict[str, Any]]):
-        """The streamed deltas of one completion; any failure becomes an EngineFailure."""
+        """The streamed deltas of one completion; any failure becomes an EngineFailure.
+
+        The response is closed however this ends: read to the end, an error or a timeout
+        mid-stream, a cancellation, or the consumer closing this generator early."""
         timeout = self.settings.openai_timeout_s
+        response = None
         try:
             # asyncio.timeout, not wait_for, which can swallow a cancellation (deadline.py).
+            # (Cancelled while connecting, the client closes the half-made request itself.)
             async with asyncio.timeout(timeout):
                 response = await self.client.chat.completions.create(
                     model=self.settings.openai_model, messages=messages, tools=TOOL_SCHEMAS,
                     stream=True, temperature=0.2)
-            iterator = response.__aiter__()
             while True:
                 try:
                     async with asyncio.timeout(timeout):
-                        chunk = await iterator.__anext__()
+                        chunk = await response.__anext__()
                 except StopAsyncIteration:
                     return
                 if chunk.choices:
@@ -247,6 +321,9 @@ class OpenAIEngine:
             raise EngineFailure("timed out") from None
         except Exception as exc:  # the client raises many kinds; all mean "no answer"
             raise EngineFailure(_describe(exc)) from exc
+        finally:
+            if response is not None:
+                await _close_stream(response)
 
     async def _run_tools(self, messages: list[dict[str, Any]],
                          calls: dict[int, dict[str, str]]) -> list[Source]:
@@ -289,6 +366,19 @@ class OpenAIEngine:
             raise
         except Exception:
             return fallback, "rules (model failed)"
+
+
+async def _close_stream(stream) -> None:
+    """Close a streamed response and release its connection; never raises."""
+    try:
+        # The SDK parses the stream in an async generator: closed here, not left to the
+        # garbage collector (whose finalizer would close it later, in a task of its own).
+        parser = getattr(stream, "_iterator", None)
+        if parser is not None and hasattr(parser, "aclose"):
+            await parser.aclose()
+        await stream.close()
+    except Exception:  # closing a broken connection can fail; it is gone either way
+        log.debug("closing a model response failed", exc_info=True)
 
 
 def _json_object(text: str) -> str:

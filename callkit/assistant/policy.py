@@ -2,12 +2,15 @@
 
 An engine may propose as much as it likes; the policy keeps the agent's panel useful:
 - confidence gate: proposals the engine is unsure of are dropped;
-- dedupe: a proposal too similar to one already shown this call is dropped;
+- dedupe: a proposal too similar to one already shown this call is dropped (a streamed one is
+  judged on its opening words, before any of it is shown: see ``opening``);
 - per-topic cooldown: the same topic (``key``: e.g. one order, or "billing") again only after
   a while;
 - feedback: after the agent dismisses a suggestion, similar ones and its key stay quiet;
 - cap: at most N per minute (high-priority alerts are never capped);
 - debounce: tips are spaced at least ``min_gap_s`` apart (the later one waits).
+A model's suggestion (``model=True``) passes all of these too: its own word that it is urgent
+exempts it from neither the cap nor the debounce.
 Times are call times (seconds of audio), so replaying a call faster changes nothing.
 """
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, utils
 
 from ..config import Settings
 
@@ -52,20 +55,35 @@ class SuggestionPolicy:
         self.rejected: dict[str, int] = {}
 
     def decide(self, *, kind: str, priority: str, key: str, text: str, confidence: float,
-               at: float) -> Decision:
-        decision = self._decide(kind, priority, key, text, confidence, at)
+               at: float, opening: bool = False, model: bool = False) -> Decision:
+        """``opening``: ``text`` is only how a message still streaming begins (its first clause
+        or words); it is compared with the same number of opening words of what was shown.
+        ``model``: the proposal (and its priority) comes from a language model."""
+        if model and priority == "high":
+            priority = "normal"  # for the policy; the card still shows the model's priority
+        decision = self._decide(kind, priority, key, text, confidence, at, opening)
         if not decision.accepted:
             self.rejected[decision.reason] = self.rejected.get(decision.reason, 0) + 1
         return decision
 
-    def _decide(self, kind, priority, key, text, confidence, at) -> Decision:
+    @staticmethod
+    def _similarity(earlier: str, text: str, opening: bool) -> float:
+        if not opening:
+            return fuzz.token_set_ratio(earlier, text)
+        # token_set_ratio scores any subset 100, and a few opening words are a subset of many
+        # texts: compare them with as many opening words of the earlier text instead.
+        words = text.split()
+        head = " ".join(earlier.split()[:len(words)])
+        return fuzz.token_sort_ratio(head, text, processor=utils.default_process)
+
+    def _decide(self, kind, priority, key, text, confidence, at, opening) -> Decision:
         if confidence < self.min_confidence:
             return Decision(False, "low confidence")
         for d in self._dismissed:
-            if d.key == key or fuzz.token_set_ratio(d.text, text) >= DISMISSED_SIMILARITY:
+            if d.key == key or self._similarity(d.text, text, opening) >= DISMISSED_SIMILARITY:
                 return Decision(False, "dismissed before")
         for s in self._shown:
-            if fuzz.token_set_ratio(s.text, text) >= self.similarity:
+            if self._similarity(s.text, text, opening) >= self.similarity:
                 return Decision(False, "duplicate")
             if s.key == key and at - s.at < self.cooldown_s:
                 return Decision(False, "topic cooldown")

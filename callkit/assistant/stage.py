@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Callable
+from contextlib import aclosing
 from typing import Any
 
 from ..config import Settings
@@ -28,6 +30,11 @@ from .tools import ToolRunner
 
 log = logging.getLogger(__name__)
 TREND_TURNS = 3
+# A streamed suggestion is held back until the policy can judge its wording: its first clause
+# (of at least OPENING_CLAUSE_WORDS words) or its first OPENING_WORDS words, or all of it.
+OPENING_WORDS = 8
+OPENING_CLAUSE_WORDS = 5
+_CLAUSE_END = re.compile(r"[,.;:!?\u2014]\s")
 
 
 class Assistant:
@@ -56,6 +63,20 @@ class Assistant:
                               result=result, duration_s=round(seconds, 4)))
 
     async def handle(self, event: Event) -> None:
+        try:
+            await self._handle(event)
+        except asyncio.CancelledError:
+            # Only the end of the call stops the bus's subscribers (Bus.close), also when it
+            # cuts off a turn or the summary before CallEnded is handled.
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Let go of what the engine holds: the model client it made (if any)."""
+        if isinstance(self.engine, OpenAIEngine):
+            await self.engine.aclose()
+
+    async def _handle(self, event: Event) -> None:
         if isinstance(event, TranscriptFinal):
             await self._on_final(event)
         elif isinstance(event, TranscriptPartial):
@@ -69,7 +90,10 @@ class Assistant:
         elif isinstance(event, AgentAction) and event.action in QUICK_ACTIONS:
             self.memory.actions.append(QUICK_ACTIONS[event.action])
         elif isinstance(event, CallEnded):
-            await self._summarize()
+            try:
+                await self._summarize()
+            finally:  # the call is over: so is the engine's model client
+                await self.aclose()
 
     async def _on_partial(self, partial: TranscriptPartial) -> None:
         turn, previous = self._partial_text.get(partial.leg, (partial.turn, ""))
@@ -88,18 +112,26 @@ class Assistant:
         await self._show(self.engine.on_final(final, self.memory))
 
     async def _show(self, outputs) -> None:
-        """Hand an engine's outputs to the agent: context at once, suggestions via the policy."""
-        async for out in outputs:
-            if isinstance(out, ContextUpdate):
-                self._publish_context(out)
-            elif isinstance(out, Suggestion):
-                await self._offer(out)
-            elif isinstance(out, SuggestionBegin):
-                self._begin_stream(out)
-            elif isinstance(out, SuggestionText):
-                self._stream_text(out.text)
-            elif isinstance(out, SuggestionEnd):
-                self._end_stream(out.interrupted)
+        """Hand an engine's outputs to the agent: context at once, suggestions via the policy.
+
+        Cancelled or failing half-way, the engine's generator is closed at once (a model's
+        response stream with it), and a card being streamed is ended as interrupted."""
+        async with aclosing(outputs) as outs:
+            try:
+                async for out in outs:
+                    if isinstance(out, ContextUpdate):
+                        self._publish_context(out)
+                    elif isinstance(out, Suggestion):
+                        await self._offer(out)
+                    elif isinstance(out, SuggestionBegin):
+                        await self._begin_stream(out)
+                    elif isinstance(out, SuggestionText):
+                        await self._stream_text(out.text)
+                    elif isinstance(out, SuggestionEnd):
+                        await self._end_stream(out.interrupted)
+            finally:
+                if self._open is not None:
+                    await self._end_stream(interrupted=True)
 
     def _publish_sentiment(self, final: TranscriptFinal, score: float) -> None:
         scores = self.memory.customer_sentiments()[-TREND_TURNS:] or [score]
@@ -154,35 +186,61 @@ class Assistant:
                                     sources=sources))
         self._mark("suggestion_done")
 
-    def _begin_stream(self, b: SuggestionBegin) -> None:
-        """A model's suggestion: the policy can judge its kind and topic before the text."""
-        decision = self.policy.decide(kind=b.kind, priority=b.priority, key=b.topic, text="",
-                                      confidence=1.0, at=self._now)
-        sid = uuid.uuid4().hex[:12] if decision.accepted else ""
-        self._open = {"id": sid, "begin": b, "text": ""}
-        if sid:
-            self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=sid, kind=b.kind,
-                                           priority=b.priority, topic=b.topic,
-                                           sources=b.sources))
+    async def _begin_stream(self, b: SuggestionBegin) -> None:
+        """A model's suggestion begins: held back until the policy has seen how it opens."""
+        self._open = {"id": None, "begin": b, "text": ""}  # id None: not judged yet
 
-    def _stream_text(self, text: str) -> None:
-        if self._open is None:
+    async def _judge_stream(self, *, opening: bool) -> None:
+        """The policy's verdict on the open suggestion, from its text so far; if accepted,
+        after its debounce wait, the card starts with the text held back until now."""
+        o, b = self._open, self._open["begin"]
+        text = o["text"].strip()
+        decision = self.policy.decide(kind=b.kind, priority=b.priority, key=b.policy_key,
+                                      text=text, confidence=b.confidence, at=self._now,
+                                      opening=opening, model=True)
+        if not decision.accepted:
+            log.debug("model suggestion held back (%s): %s", decision.reason, text)
+            o["id"] = ""
             return
-        first = not self._open["text"]
-        self._open["text"] += text
-        if self._open["id"]:
-            self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=self._open["id"],
-                                         text=text))
-            if first:
+        if decision.wait_s:
+            # As in _offer: the policy counts call time. The rest of the answer waits in the
+            # response stream meanwhile.
+            await asyncio.sleep(decision.wait_s / max(self.settings.replay_speed, 1.0))
+        o["id"] = uuid.uuid4().hex[:12]
+        self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=o["id"],
+                                       kind=b.kind, priority=b.priority, topic=b.topic,
+                                       sources=b.sources))
+        # What was held back goes out at once, word by word as the model streamed it.
+        for i, piece in enumerate(re.findall(r"\s*\S+\s*$|\s*\S+", o["text"])):
+            self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=o["id"],
+                                         text=piece))
+            if i == 0:
                 self._mark("first_token")
 
-    def _end_stream(self, interrupted: bool) -> None:
-        opened, self._open = self._open, None
-        if opened is None or not opened["id"]:
+    async def _stream_text(self, text: str) -> None:
+        o = self._open
+        if o is None:
             return
-        b = opened["begin"]
-        text = opened["text"].strip() + (" …" if interrupted else "")
-        self._done(opened["id"], b.kind, b.priority, b.topic, text, b.topic, b.sources)
+        o["text"] += text
+        if o["id"] is None:
+            if _opening_complete(o["text"]):
+                await self._judge_stream(opening=True)
+        elif o["id"]:
+            self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=o["id"],
+                                         text=text))
+
+    async def _end_stream(self, interrupted: bool) -> None:
+        o = self._open
+        if o is None:
+            return
+        if o["id"] is None and not interrupted and o["text"].strip():
+            await self._judge_stream(opening=False)  # short enough to be judged whole
+        self._open = None
+        if not o["id"]:  # held back, or cut off before it was judged: never shown at all
+            return
+        b = o["begin"]
+        text = o["text"].strip() + (" …" if interrupted else "")
+        self._done(o["id"], b.kind, b.priority, b.topic, text, b.policy_key, b.sources)
 
     async def _summarize(self) -> None:
         if isinstance(self.engine, OpenAIEngine):
@@ -197,3 +255,12 @@ class Assistant:
             customer_id=customer["id"] if customer else None, topics=tuple(self.memory.topics),
             open_questions=tuple(self.memory.open_questions()), written_by=written_by))
 
+
+def _opening_complete(text: str) -> bool:
+    """Enough of a streamed message to judge it: a first clause of OPENING_CLAUSE_WORDS words
+    or more, or OPENING_WORDS whole words (a word is whole once something follows it)."""
+    whole = len(text.split()) - (0 if text[-1:].isspace() else 1)
+    if whole >= OPENING_WORDS:
+        return True
+    return any(len(text[:m.end()].split()) >= OPENING_CLAUSE_WORDS
+               for m in _CLAUSE_END.finditer(text))

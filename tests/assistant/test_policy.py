@@ -66,3 +66,40 @@ def test_used_feedback_changes_nothing():
     offer(p, "Offer escalation", key="esc", sid="y")
     p.feedback("y", "used")
     assert offer(p, "Transfer to the billing team", key="esc", at=50).accepted
+
+
+def test_a_streamed_tip_is_judged_on_its_opening_words():
+    p = policy(suggestion_cooldown_s=0, suggestion_min_gap_s=0)
+    offer(p, "Apologise for the delay, then check the order status and give Sarah the new "
+             "delivery date.", key="a")
+
+    def opening(text, at):
+        return p.decide(kind="suggestion", priority="normal", key="b", text=text,
+                        confidence=0.9, at=at, opening=True)
+
+    # The same opening is the same tip, whatever follows it.
+    assert opening("Apologise for the delay, then check", 10).reason == "duplicate"
+    assert opening("apologise for the delay then check", 10).reason == "duplicate"
+    # A few words that all occur somewhere in a shown tip do not make a duplicate (compared
+    # with the whole text, any subset of its words would).
+    assert p.decide(kind="suggestion", priority="normal", key="b", confidence=0.9, at=10,
+                    text="give Sarah the new delivery date").reason == "duplicate"
+    assert opening("give Sarah the new delivery date", 10).accepted
+
+
+def test_a_models_own_urgency_exempts_it_from_nothing():
+    p = policy(suggestions_per_minute=1, suggestion_min_gap_s=2.0)
+    assert offer(p, "one thing", key="a", at=0).accepted
+
+    def model(text, at, kind="suggestion", key="model:b"):
+        return p.decide(kind=kind, priority="high", key=key, text=text, confidence=0.9,
+                        at=at, model=True)
+
+    assert model("a model's urgent idea", 1).reason == "rate cap"
+    assert model("a model's urgent alert", 1, kind="alert").reason == "rate cap"
+    assert model("a model's urgent idea", 61).wait_s == 0
+    p.shown("m", kind="suggestion", key="model:b", text="a model's urgent idea", at=61)
+    assert model("another model idea entirely", 62, key="model:c").reason == "rate cap"
+    p = policy(suggestion_min_gap_s=2.0)
+    offer(p, "one thing", key="a", at=0)
+    assert model("a model's urgent idea", 1).wait_s == 1.0  # debounced like any tip
