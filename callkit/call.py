@@ -79,8 +79,8 @@ class Call:
                                    self.bus.publish, extensions=extensions)
         self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
-                           CallerID, SuggestionFeedback, AgentAction, CustomerPicked, CallEnded,
-                           name="assistant")
+                           CallerID, SuggestionFeedback, AgentAction, CustomerPicked,
+                           MomentFlagged, CallEnded, name="assistant")
         self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
         # What a client that joins late or reconnects reads to catch up (SSE, pages).
         self.journal = Journal()
@@ -362,7 +362,8 @@ class Call:
                                                        list(self._captures.values())))),
                  ("peers", lambda: asyncio.gather(*(p.close() for p in peers))),
                  ("transcriber", self.transcriber.close),
-                 ("bus", self.bus.close))
+                 ("bus", self.bus.close),
+                 ("assistant", self.assistant.aclose))  # a model client it made, if any
         for name, step in steps:
             if not await settle_within(step(), CLOSE_STEP_TIMEOUT_S,
                                        f"closing the {name} of call {self.call_id}"):

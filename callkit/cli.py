@@ -172,6 +172,25 @@ def cmd_eval_stt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_assistant(args: argparse.Namespace) -> int:
+    from .bench import assistant_eval
+    from .bench.report import write_json
+
+    settings = _stt_settings(args)
+    if args.engine:
+        settings = settings.replace(assistant_engine=args.engine)
+    settings = settings.replace(token_delay_s=0.0, replay_speed=1000.0)
+    settings.validate()
+    folder = Path(args.dir) if args.dir else assistant_eval.scenarios_dir()
+    result = assistant_eval.run(folder, settings, audio=args.audio, progress=not args.quiet)
+    print(assistant_eval.report(result))
+    if args.json:
+        write_json(args.json, result["summary"], scenarios=result["scenarios"],
+                   settings=result["settings"])
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def cmd_bench_stt(args: argparse.Namespace) -> int:
     from .bench.report import print_table, write_json
     from .bench.stt_bench import run_bench, summary_of
@@ -307,6 +326,16 @@ def build_parser() -> argparse.ArgumentParser:
     stt.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_stt_options(stt)
     stt.set_defaults(func=cmd_eval_stt)
+    eas = evaluate.add_parser("assistant", help="score the assistant on scripted calls")
+    eas.add_argument("dir", nargs="?", help="scenario JSON files (default: the kit's "
+                     "data/scenarios)")
+    eas.add_argument("--engine", choices=("rules", "openai"),
+                     help="assistant engine (default: CALLKIT_ASSISTANT_ENGINE or rules)")
+    eas.add_argument("--audio", action="store_true", help="speak each turn with espeak-ng "
+                     "and transcribe it with the real STT first")
+    eas.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_stt_options(eas)
+    eas.set_defaults(func=cmd_eval_assistant)
 
     bench = sub.add_parser("bench", help="measure speed and memory").add_subparsers(
         dest="what", required=True)

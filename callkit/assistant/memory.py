@@ -38,12 +38,23 @@ class CallMemory:
     turns: list[Turn] = field(default_factory=list)
     customer: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
+    # How sure the identification is (identity.py SURETY): a surer mention may correct it.
+    surety: int = 0
+    # Customers the call points at without proving who is calling (an ambiguous name, a
+    # caller ID shared by several, the owner of an order quoted before identification).
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    candidates_reason: str = ""
+    # Orders quoted before the caller was known: shown once the caller is, if theirs.
+    pending_orders: list[str] = field(default_factory=list)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
     commitments: list[str] = field(default_factory=list)
     resolutions: list[str] = field(default_factory=list)
     said: set[str] = field(default_factory=set)  # keys of suggestions already given
     actions: list[str] = field(default_factory=list)  # quick actions the agent took
+    flags: list[tuple[float, str]] = field(default_factory=list)  # (call time, note)
+    shown: int = 0  # suggestions shown to the agent
+    feedback: dict[str, int] = field(default_factory=dict)  # "used"/"dismissed" -> count
 
     def add_turn(self, leg: Leg, text: str, start: float) -> Turn:
         turn = Turn(leg=leg, text=text, start=start, sentiment=sentiment_score(text))

@@ -22,6 +22,7 @@ from typing import Any
 from ..config import Settings
 from ..events import TranscriptFinal
 from .memory import CallMemory
+from .outputs import TOPICS
 from .redact import redact
 from .rules import Output, RulesEngine, Suggestion
 from .sources import Source, source, tool_sources
@@ -41,8 +42,8 @@ Format: JSON with type (suggestion|alert|info) and message.
 Answer with exactly one JSON object and nothing else, keys in this order:
 {"type": "suggestion", "priority": "low|normal|high", "topic": "TOPIC", "confidence": 0.8,
 "message": "..."}
-TOPIC is one of: order, shipping, refund, billing, account, retention, escalation, upsell,
-policy, other. "confidence" is optional: how sure you are that the suggestion helps, from 0
+TOPIC is one of: order_status, shipping, return_policy, billing, verify_identity, churn,
+escalation, upsell, policy_violation, frustration, callback, other. "confidence" is optional: how sure you are that the suggestion helps, from 0
 to 1. Keep the message under 40 words. Use the tools to look up customers, orders and return
 policies; never invent order details, dates or amounts. If there is nothing useful to add,
 answer {"type": "none"}."""
@@ -55,19 +56,22 @@ log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 3
 TRANSCRIPT_TURNS = 12
 
-# The topics a model's suggestion may have (the policy's cooldown key is built from it). A
-# model words its topic freely; anything not here or in TOPIC_WORDS becomes the suggestion's
-# kind, so inventing a new word each turn cannot get past the cooldown.
-MODEL_TOPICS = frozenset({"order", "shipping", "refund", "billing", "account", "retention",
-                          "escalation", "upsell", "policy"})
+# The topics a model's suggestion may have (the policy's cooldown key is built from it): the
+# rules' own (outputs.TOPICS), so engines compare topic for topic. A model words its topic
+# freely; anything not there or in TOPIC_WORDS becomes the suggestion's kind, so inventing a
+# new word each turn cannot get past the cooldown.
+MODEL_TOPICS = frozenset(TOPICS) - {"identified", "tier"}  # the rules' cards, from the panel
 TOPIC_WORDS = {
-    "orders": "order", "status": "order", "delivery": "shipping", "shipment": "shipping",
-    "tracking": "shipping", "return": "refund", "returns": "refund", "refunds": "refund",
-    "exchange": "refund", "payment": "billing", "charge": "billing", "charges": "billing",
-    "invoice": "billing", "bill": "billing", "identity": "account", "verification": "account",
-    "verify": "account", "churn": "retention", "cancel": "retention",
-    "cancellation": "retention", "manager": "escalation", "supervisor": "escalation",
-    "upgrade": "upsell",
+    "order": "order_status", "orders": "order_status", "status": "order_status",
+    "delivery": "shipping", "shipment": "shipping", "tracking": "shipping",
+    "refund": "return_policy", "refunds": "return_policy", "return": "return_policy",
+    "returns": "return_policy", "exchange": "return_policy", "payment": "billing",
+    "charge": "billing", "charges": "billing", "invoice": "billing", "bill": "billing",
+    "account": "verify_identity", "identity": "verify_identity",
+    "verification": "verify_identity", "verify": "verify_identity", "retention": "churn",
+    "cancel": "churn", "cancellation": "churn", "manager": "escalation",
+    "supervisor": "escalation", "upgrade": "upsell", "policy": "policy_violation",
+    "compliance": "policy_violation", "angry": "frustration", "followup": "callback",
 }
 # A model that does not say how sure it is gets the rules' usual confidence.
 DEFAULT_CONFIDENCE = 0.9

@@ -10,6 +10,13 @@ from typing import Any
 
 from ..events import Priority, SuggestionKind
 
+# The topics a suggestion may raise, the same for every engine and the scenario evaluation
+# (``callkit eval assistant``); a knowledge-base answer carries its row's topic, and an
+# extension's rule may use any word.
+TOPICS = ("identified", "verify_identity", "order_status", "billing", "return_policy",
+          "frustration", "churn", "tier", "upsell", "policy_violation", "card_number",
+          "callback", "escalation", "shipping")
+
 # One fact a suggestion rests on, shown under its card: {"kind": "tool" | "policy" | "customer"
 # | "transcript" | "agent" | "model", "name": what it came from, "fact": the fact itself}.
 Source = dict[str, str]

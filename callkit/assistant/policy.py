@@ -2,7 +2,7 @@
 
 An engine may propose as much as it likes; the policy keeps the agent's panel useful:
 - confidence gate: proposals the engine is unsure of are dropped;
-- dedupe: a proposal too similar to one already shown this call is dropped (a streamed one is
+- dedupe: a proposal too similar to one of its kind already shown this call is dropped (a streamed one is
   judged on its opening words, before any of it is shown: see ``opening``);
 - per-topic cooldown: the same topic (``key``: e.g. one order, or "billing") again only after
   a while;
@@ -39,6 +39,7 @@ class _Shown:
     key: str
     text: str
     at: float
+    kind: str = "suggestion"
 
 
 class SuggestionPolicy:
@@ -83,7 +84,9 @@ class SuggestionPolicy:
             if d.key == key or self._similarity(d.text, text, opening) >= DISMISSED_SIMILARITY:
                 return Decision(False, "dismissed before")
         for s in self._shown:
-            if self._similarity(s.text, text, opening) >= self.similarity:
+            # An alert is never a duplicate of a tip that shares its words: the agent broke a
+            # policy the tip had quoted, and must hear it.
+            if s.kind == kind and self._similarity(s.text, text, opening) >= self.similarity:
                 return Decision(False, "duplicate")
             if s.key == key and at - s.at < self.cooldown_s:
                 return Decision(False, "topic cooldown")
@@ -99,7 +102,7 @@ class SuggestionPolicy:
 
     def shown(self, suggestion_id: str, *, kind: str, key: str, text: str, at: float) -> None:
         """Record a suggestion that was streamed to the agent."""
-        self._shown.append(_Shown(suggestion_id, key, text, at))
+        self._shown.append(_Shown(suggestion_id, key, text, at, kind))
         self._recent.append(at)
         if kind == "suggestion":
             self._last_tip_at = max(self._last_tip_at, at)

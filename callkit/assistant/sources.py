@@ -48,11 +48,14 @@ def customer_fact(context: dict[str, Any]) -> Source:
 def lookup_fact(result: dict[str, Any]) -> Source:
     """A lookup_customer result: who matched, with the score when the search is fuzzy."""
     kind, matches = result["search_type"], result.get("matches") or []
+    query = result["query"]
+    if kind == "spoken":  # names heard in a sentence: the name, not the whole sentence
+        kind, query = "name", matches[0]["name"] if matches else "said"
     fuzzy = kind in ("name", "email")
     found = ", ".join(f"{m['name']} #{m['account_number']}"
                       + (f" (score {m['score']:.2f})" if fuzzy else "") for m in matches[:3])
     more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""
-    return source("tool", f"{kind} “{result['query']}”: " + (found + more if matches
+    return source("tool", f"{kind} “{query}”: " + (found + more if matches
                                                            else "no customer matches"),
                   "lookup_customer")
 
@@ -75,7 +78,9 @@ def return_facts(result: dict[str, Any]) -> tuple[Source, ...]:
     """A check_return_policy result: the product's return policy and, given an order, its
     return deadline as the tool computed it."""
     product, status = result["product"], result.get("order")
-    facts = [source("policy", product["return_policy"], f"{product['name']} return policy")]
+    facts = [source("policy", f"{product['return_policy']} ({product['name']}: "
+                    f"{product['return_window_days']} days)",
+                    product.get("policy_title") or f"{product['name']} return policy")]
     if status:
         head = f"order #{status['order_number']} ({status['status']}): "
         if status["return_by"] is None:
@@ -122,22 +127,31 @@ def tool_sources(name: str, result: dict[str, Any]) -> tuple[Source, ...]:
     return ()
 
 
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
 class PolicyBook:
-    """The policies table, read once per call, so a rule can cite the policy it applies."""
+    """The knowledge base, read once per call, so a rule can say and cite the policy it
+    applies in the knowledge base's own words (no policy wording lives in code)."""
 
     def __init__(self, tools: ToolRunner):
         self.tools = tools
         self._rows: dict[str, dict[str, Any]] | None = None
 
-    async def cite(self, policy_id: str, about: str = "") -> tuple[Source, ...]:
+    async def sentence(self, policy_id: str, about: str = "") -> str:
         """The sentences of policy ``policy_id`` that mention ``about`` (all of it when none
-        does), or nothing when this database has no such policy: a rule then cites none
-        rather than words the agent cannot find in the knowledge base."""
+        does), or "" when this database has no such policy."""
         if self._rows is None:
             self._rows = await self.tools.policies()
         row = self._rows.get(policy_id)
         if row is None:
-            return ()
-        sentences = re.split(r"(?<=\.)\s+", row["body"].strip())
-        quoted = [s for s in sentences if about.lower() in s.lower()] or sentences
-        return (source("policy", " ".join(quoted), row["title"]),)
+            return ""
+        said = sentences(row["body"])
+        return " ".join([s for s in said if about.lower() in s.lower()] or said)
+
+    async def cite(self, policy_id: str, about: str = "") -> tuple[Source, ...]:
+        """The same sentences as a source, or nothing when the policy is missing: a rule then
+        cites none rather than words the agent cannot find in the knowledge base."""
+        text = await self.sentence(policy_id, about)
+        return (source("policy", text, self._rows[policy_id]["title"]),) if text else ()

@@ -2,14 +2,17 @@
 
 Whisper writes what it hears: "order seven eight nine oh one", "7-8-9-0-1", "78 9 01",
 "sarah dot johnson at example dot com". Lookups need "78901" and "sarah.johnson@example.com".
-text2num's ``alpha2digit`` turns number words into numerals but not digit-by-digit speech
-("oh" for zero, "double seven", groups split by spaces), which is how people read out order,
-account and phone numbers, so that part is written here.
+text2num's ``alpha2digit`` reads whole numbers ("twelve thousand three hundred forty five") and
+is used for those; it does not read digit-by-digit speech ("oh" for zero, "double seven",
+groups split by spaces), which is how people read out order, account and phone numbers, so
+that part is written here.
 """
 
 from __future__ import annotations
 
 import re
+
+from text_to_num import alpha2digit
 
 UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
          "seven": 7, "eight": 8, "nine": 9}
@@ -20,17 +23,35 @@ TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seve
 ZERO_LETTERS = {"oh", "o"}
 REPEAT = {"double": 2, "triple": 3}
 
+# Three or more single letters (or digits) in a row, spelled out: "k o w a l", "s-a-r-a-h".
+SPELLED = re.compile(r"(?<![\w'])(?:[a-z0-9][ .,-]+){2,}[a-z0-9]\b")
 _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|"
+                r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
+_CARDINAL = re.compile(rf"\b{_NUMBER_WORD}(?:[\s-]+(?:and[\s-]+)?{_NUMBER_WORD})*\b", re.I)
+
+
+def _whole_numbers(text: str) -> str:
+    """ "twelve thousand three hundred forty five" → "12345"; digit-by-digit runs are left
+    to the reader below ("seven eight nine" is three digits, not 7 + 8 + 9)."""
+    def read(match: re.Match) -> str:
+        words = match.group(0)
+        if not re.search(r"hundred|thousand", words, re.I):
+            return words
+        return alpha2digit(words, "en")
+    return _CARDINAL.sub(read, text)
 
 
 def digits_of(text: str) -> str:
     """All digits of the longest spoken or written digit run in ``text`` ("" if none)."""
-    runs = [run for run, _, _ in _digit_runs(_TOKEN.findall(text))]
+    runs = [run for run, _, _ in _digit_runs(_TOKEN.findall(_whole_numbers(text)))]
     return max(runs, key=len, default="")
 
 
 def normalize_numbers(text: str, min_digits: int = 3) -> str:
     """Replace each spoken digit run of at least ``min_digits`` digits by its numerals."""
+    text = _whole_numbers(text)
     matches = list(_TOKEN.finditer(text))
     tokens = [m.group(0) for m in matches]
     out: list[str] = []
@@ -50,14 +71,19 @@ def normalize_email(text: str) -> str | None:
     written = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
     if written:
         return written.group(0).lower().rstrip(".")
+    # Letters spelled out one by one ("s a r a h", "j-o-h-n") are one word of the address.
+    lower = SPELLED.sub(lambda m: re.sub(r"[^a-z0-9]", "", m.group(0)), text.lower())
+    # Digits said as words belong to the word before them ("nguyen eighty eight").
+    lower = normalize_numbers(lower, min_digits=1)
     spoken = re.search(
-        r"\b([a-z0-9]+(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+)*)\s+at\s+"
-        r"([a-z0-9]+(?:\s+dot\s+[a-z0-9]+)+)\b",
-        text.lower(),
+        r"\b([a-z0-9]+(?:\s+\d+)*(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+(?:\s+\d+)*)*)"
+        r"\s+at\s+([a-z0-9]+(?:\s+dot\s+[a-z0-9]+)+)\b",
+        lower,
     )
     if not spoken:
         return None
     local, domain = spoken.groups()
+    local = re.sub(r"\s+(?=\d)", "", local)
     for word, sym in (("dot", "."), ("underscore", "_"), ("dash", "-")):
         local = re.sub(rf"\s+{word}\s+", sym, local)
     domain = re.sub(r"\s+dot\s+", ".", domain)

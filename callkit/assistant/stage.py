@@ -7,6 +7,7 @@ before the turn ends; everything else waits for the turn's final."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import uuid
@@ -17,7 +18,7 @@ from typing import Any
 from ..config import Settings
 from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallerID, CallSummary,
                       CustomerContext,
-                      CustomerPicked, Event, LatencyMark, Sentiment, SuggestionDone,
+                      CustomerPicked, Event, LatencyMark, MomentFlagged, Sentiment, SuggestionDone,
                       SuggestionFeedback, SuggestionStarted, SuggestionToken, ToolCall,
                       TranscriptFinal, TranscriptPartial)
 from ..extensions import Extensions
@@ -40,14 +41,16 @@ _CLAUSE_END = re.compile(r"[,.;:!?\u2014]\s")
 class Assistant:
     def __init__(self, call_id: str, settings: Settings, run_db: Callable[..., Any],
                  publish: Callable[[Event], None], *, openai_client=None,
-                 extensions: Extensions = Extensions()):
+                 extensions: Extensions = Extensions(), today: dt.date | None = None):
         self.call_id = call_id
         self.settings = settings
         self.publish = publish
         self.extensions = extensions
         self.memory = CallMemory()
         self.policy = SuggestionPolicy(settings)
-        tools = ToolRunner(run_db, self._report_tool, extensions.tools)
+        # ``today`` is the call's date for return windows and "shipped yesterday" (a replayed
+        # or evaluated call is judged on its own day).
+        tools = ToolRunner(run_db, self._report_tool, extensions.tools, today=today)
         self.rules = RulesEngine(tools, extra_rules=extensions.rules)
         self.engine: RulesEngine | OpenAIEngine = (
             OpenAIEngine(settings, tools, self.rules, client=openai_client)
@@ -83,6 +86,9 @@ class Assistant:
             await self._on_partial(event)
         elif isinstance(event, SuggestionFeedback):
             self.policy.feedback(event.suggestion_id, event.action)
+            self.memory.feedback[event.action] = self.memory.feedback.get(event.action, 0) + 1
+        elif isinstance(event, MomentFlagged):
+            self.memory.flags.append((event.at_s, event.note))
         elif isinstance(event, CallerID):
             await self._show(self.rules.caller_id(event.number, self.memory))
         elif isinstance(event, CustomerPicked):
@@ -181,6 +187,7 @@ class Assistant:
     def _done(self, sid: str, kind: str, priority: str, topic: str, text: str, key: str,
               sources: tuple[dict[str, str], ...]) -> None:
         self.policy.shown(sid, kind=kind, key=key, text=text, at=self._now)
+        self.memory.shown += 1
         self.publish(SuggestionDone(call_id=self.call_id, suggestion_id=sid, kind=kind,
                                     priority=priority, topic=topic, message=text,
                                     sources=sources))
@@ -254,6 +261,7 @@ class Assistant:
             action_items=summary.action_items, sentiment=summary.sentiment, text=summary.text,
             customer_id=customer["id"] if customer else None, topics=tuple(self.memory.topics),
             open_questions=tuple(self.memory.open_questions()), written_by=written_by))
+
 
 
 def _opening_complete(text: str) -> bool:

@@ -13,7 +13,9 @@ TOPIC_LABELS = {
     "shipping": "a delivery",
     "billing": "a bill",
     "refund": "a return or refund",
+    "exchange": "an exchange",
     "cancel": "cancelling",
+    "cancel_order": "cancelling an order",
     "escalation": "escalation",
     "frustration": "frustration",
 }
@@ -74,6 +76,14 @@ def summarize(memory: CallMemory,
         lines.append("Action items: " + "; ".join(items) + ".")
     if memory.actions:
         lines.append("Agent actions: " + "; ".join(memory.actions) + ".")
+    if memory.shown:
+        used, dismissed = memory.feedback.get("used", 0), memory.feedback.get("dismissed", 0)
+        lines.append(f"Assistant: {memory.shown} suggestion{'s' * (memory.shown != 1)} shown, "
+                     f"{used} used, {dismissed} dismissed.")
+    if memory.flags:
+        lines.append("Flagged moments: " + "; ".join(
+            f"{int(at // 60)}:{int(at % 60):02d}" + (f" ({note})" if note else "")
+            for at, note in sorted(memory.flags)) + ".")
     lines.append(f"Customer sentiment: {sentiment}{trend}.")
     return Summary(reason=reason, resolution=resolution, action_items=items,
                    sentiment=sentiment, text=" ".join(lines))

@@ -8,16 +8,24 @@ can show to the agent or hand back to a model. All SQL is parameterized.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 import duckdb
+import jellyfish
+from rapidfuzz import fuzz
 
+from ..store import knowledge
+from .records import CUSTOMER_COLUMNS, customer_context, latest_bill, recommend_product, records
+from . import names
 from .spoken import digits_of, normalize_email
+
+__all__ = ["TOOLS", "TOOL_SCHEMAS", "ToolError", "ToolRunner", "call_tool", "customer_context",
+           "latest_bill", "records"]
 
 NAME_MIN_SCORE = 0.80
 MAX_MATCHES = 5
@@ -27,13 +35,14 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         "type": "function",
         "function": {
             "name": "lookup_customer",
-            "description": "Search customers by name, email, phone or account number. "
+            "description": "Search customers by name, email, phone or account number, or "
+            "(search_type 'spoken') find the customers whose name is said in a sentence. "
             "Names may be misspelled or spoken; returns ranked matches with scores.",
             "parameters": {
                 "type": "object",
                 "properties": {
                     "query": {"type": "string"},
-                    "search_type": {"enum": ["name", "email", "phone", "account"]},
+                    "search_type": {"enum": ["name", "email", "phone", "account", "spoken"]},
                 },
                 "required": ["query"],
             },
@@ -56,8 +65,9 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         "type": "function",
         "function": {
             "name": "check_return_policy",
-            "description": "Get the return policy for a product (id like 'P-1001' or its "
-            "name); with an order number, also whether that order can still be returned.",
+            "description": "Get the return terms for a product (id like 'P-1001' or its "
+            "name) from the knowledge base; with an order number, also whether that order "
+            "can still be returned.",
             "parameters": {
                 "type": "object",
                 "properties": {
@@ -65,6 +75,19 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
                     "order_id": {"type": "string"},
                 },
                 "required": ["product_id"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "search_knowledge",
+            "description": "Full-text search of the company's policies and FAQs (returns, "
+            "shipping, billing, escalation, payment cards, warranty...); cite the policy used.",
+            "parameters": {
+                "type": "object",
+                "properties": {"query": {"type": "string"}},
+                "required": ["query"],
             },
         },
     },
@@ -82,7 +105,8 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-def _text_arg(args: dict[str, Any], name: str, required: bool = True) -> str | None:
+def _text_arg(args: dict[str, Any], name: str, required: bool = True,
+              longest: int = 200) -> str | None:
     value = args.get(name)
     if value is None:
         if required:
@@ -93,46 +117,30 @@ def _text_arg(args: dict[str, Any], name: str, required: bool = True) -> str | N
     text = str(value).strip()
     if not text:
         raise ToolError("invalid_argument", f"'{name}' must not be empty")
-    if len(text) > 200:
+    if len(text) > longest:
         raise ToolError("invalid_argument", f"'{name}' is too long")
     return text
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-def records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """A query's rows as JSON-able dicts (dates as ISO text, decimals as floats): the shape
-    every tool returns, so a result can go to a model, an event or a widget as it is."""
-    names = [d[0] for d in cursor.description]
-    return [{n: _jsonable(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
-
-
-_CUSTOMER_COLUMNS = ("id, name, email, phone, account_number, tier, status, "
-                     "lifetime_value, created_at")
-
-
 def lookup_customer(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dict[str, Any]:
-    query = _text_arg(args, "query")
     search_type = _text_arg(args, "search_type", required=False) or "name"
-    if search_type == "name":
+    query = _text_arg(args, "query", longest=2000 if search_type == "spoken" else 200)
+    if search_type == "spoken":
+        return {"query": query, "search_type": search_type,
+                "matches": _names_said(con, query)}
+    elif search_type == "name":
         name = re.sub(r"[^a-z' -]", "", query.lower()).strip()
         if len(name) < 2:
             raise ToolError("invalid_argument", "a name needs at least two letters")
         cur = con.execute(
-            f"SELECT {_CUSTOMER_COLUMNS}, jaro_winkler_similarity(lower(name), $1) AS score "
+            f"SELECT {CUSTOMER_COLUMNS}, jaro_winkler_similarity(lower(name), $1) AS score "
             "FROM customers WHERE score >= $2 ORDER BY score DESC, id LIMIT $3",
             [name, NAME_MIN_SCORE, MAX_MATCHES],
         )
     elif search_type == "email":
         email = normalize_email(query) or query.lower().replace(" ", "")
         cur = con.execute(
-            f"SELECT {_CUSTOMER_COLUMNS}, jaro_winkler_similarity(lower(email), $1) AS score "
+            f"SELECT {CUSTOMER_COLUMNS}, jaro_winkler_similarity(lower(email), $1) AS score "
             "FROM customers WHERE score >= 0.9 ORDER BY score DESC, id LIMIT $2",
             [email, MAX_MATCHES],
         )
@@ -141,7 +149,7 @@ def lookup_customer(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dic
         if len(digits) < 7:
             raise ToolError("invalid_argument", "a phone number needs at least 7 digits")
         cur = con.execute(
-            f"SELECT {_CUSTOMER_COLUMNS}, 1.0 AS score FROM customers "
+            f"SELECT {CUSTOMER_COLUMNS}, 1.0 AS score FROM customers "
             "WHERE regexp_replace(phone, '[^0-9]', '', 'g') LIKE '%' || $1 "
             "ORDER BY id LIMIT $2",
             [digits[-10:], MAX_MATCHES],
@@ -151,16 +159,41 @@ def lookup_customer(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dic
         if not digits:
             raise ToolError("invalid_argument", "an account number needs digits")
         cur = con.execute(
-            f"SELECT {_CUSTOMER_COLUMNS}, 1.0 AS score FROM customers WHERE account_number = $1",
+            f"SELECT {CUSTOMER_COLUMNS}, 1.0 AS score FROM customers WHERE account_number = $1",
             [digits],
         )
     else:
         raise ToolError("invalid_argument",
-                        "search_type must be one of name, email, phone, account")
+                        "search_type must be one of name, email, phone, account, spoken")
     matches = records(cur)
     for m in matches:
         m["score"] = round(m["score"], 3)
     return {"query": query, "search_type": search_type, "matches": matches}
+
+
+def _names_said(con: duckdb.DuckDBPyConnection, text: str) -> list[dict[str, Any]]:
+    """Customers whose name is said in ``text`` (names.py): DuckDB narrows the table with
+    Jaro-Winkler, then each candidate is scored by edit similarity over the whole name
+    (Jaro-Winkler alone rates "sara jon" close to "sarah johnson": the prefix carries it).
+    Names that sound the same (Metaphone) score as close as a one-letter slip: on a phone
+    line they are the same name, and the caller must be asked which one they are."""
+    spans = names.candidates(text)
+    rows = records(con.execute(
+        f"SELECT {CUSTOMER_COLUMNS}, q.span, q.cued FROM customers, "
+        "(SELECT unnest($1) AS span, unnest($2) AS cued) q "
+        "WHERE left(lower(name), 1) = left(q.span, 1) "
+        "AND jaro_winkler_similarity(lower(name), q.span) >= $3 LIMIT 200",
+        [[c.words for c in spans], [c.cued for c in spans], names.PREFILTER]))
+    best: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        span = row.pop("span")
+        score = fuzz.ratio(row["name"].lower(), span) / 100
+        if jellyfish.metaphone(row["name"]) == jellyfish.metaphone(span):
+            score = max(score, names.SOUNDS_ALIKE)  # "Jon Petersen" for "John Peterson"
+        if score >= (names.CUED_SCORE if row.pop("cued") else names.BARE_SCORE) and \
+                score > best.get(row["id"], {}).get("score", 0.0):
+            best[row["id"]] = {**row, "score": round(score, 3)}
+    return sorted(best.values(), key=lambda m: (-m["score"], m["id"]))[:MAX_MATCHES]
 
 
 def get_order_status(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +204,7 @@ def get_order_status(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> di
     rows = records(con.execute(
         "SELECT o.order_number, o.status, o.product_id, o.product_name, o.amount, "
         "o.order_date, o.shipped_at, o.carrier, o.tracking_number, o.eta, o.delivered_at, "
-        "c.id AS customer_id, c.name AS customer_name "
+        "c.id AS customer_id, c.name AS customer_name, c.account_number AS customer_account "
         "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.order_number = $1",
         [number],
     ))
@@ -180,21 +213,28 @@ def get_order_status(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> di
     return {"order": rows[0]}
 
 
-def check_return_policy(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dict[str, Any]:
+def check_return_policy(con: duckdb.DuckDBPyConnection, args: dict[str, Any],
+                        today: dt.date | None = None) -> dict[str, Any]:
+    """The product's return terms, read from the knowledge base row its category points at
+    (the same row a policy search finds); with an order, whether it can still be returned on
+    ``today`` (the engine's date: a replayed or evaluated call is judged on its own day)."""
     product = _text_arg(args, "product_id")
     order_arg = _text_arg(args, "order_id", required=False)
-    columns = "id AS product_id, name, category, price, return_window_days, return_policy"
-    rows = records(con.execute(
-        f"SELECT {columns} FROM products WHERE upper(id) = upper($1)", [product]))
+    select = ("SELECT p.id AS product_id, p.name, p.category, p.price, p.return_window_days, "
+              "k.id AS policy_id, k.title AS policy_title, k.body AS return_policy "
+              "FROM products p LEFT JOIN policies k ON k.id = p.return_policy ")
+    rows = records(con.execute(select + "WHERE upper(p.id) = upper($1)", [product]))
     if not rows:
         rows = records(con.execute(
-            f"SELECT {columns} FROM products "
-            "WHERE jaro_winkler_similarity(lower(name), lower($1)) >= 0.85 "
-            "ORDER BY jaro_winkler_similarity(lower(name), lower($1)) DESC LIMIT 1",
+            select + "WHERE jaro_winkler_similarity(lower(p.name), lower($1)) >= 0.85 "
+            "ORDER BY jaro_winkler_similarity(lower(p.name), lower($1)) DESC LIMIT 1",
             [product],
         ))
     if not rows:
         raise ToolError("not_found", f"no product {product!r}")
+    if rows[0]["return_policy"] is None:
+        raise ToolError("not_found", f"the knowledge base has no return terms for "
+                        f"{rows[0]['name']} (policy {rows[0]['policy_id']!r})")
     result: dict[str, Any] = {"product": rows[0]}
     if order_arg is not None:
         order = get_order_status(con, {"order_id": order_arg})["order"]
@@ -204,16 +244,26 @@ def check_return_policy(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) ->
             eligible, deadline = window > 0, None
         else:
             deadline_date = dt.date.fromisoformat(delivered[:10]) + dt.timedelta(days=window)
-            eligible, deadline = dt.date.today() <= deadline_date, deadline_date.isoformat()
+            eligible = (today or dt.date.today()) <= deadline_date
+            deadline = deadline_date.isoformat()
         result["order"] = {"order_number": order["order_number"], "status": order["status"],
                            "returnable": eligible, "return_by": deadline}
     return result
+
+
+def search_knowledge(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> dict[str, Any]:
+    query = _text_arg(args, "query")
+    matches = knowledge.search(con, query)
+    for m in matches:
+        m["score"] = round(m["score"], 3)
+    return {"query": query, "matches": matches}
 
 
 TOOLS: dict[str, Callable[[duckdb.DuckDBPyConnection, dict[str, Any]], dict[str, Any]]] = {
     "lookup_customer": lookup_customer,
     "get_order_status": get_order_status,
     "check_return_policy": check_return_policy,
+    "search_knowledge": search_knowledge,
 }
 
 
@@ -239,76 +289,6 @@ def call_tool(con: duckdb.DuckDBPyConnection, name: str, arguments: Any,
         return _error("database_error", str(exc).splitlines()[0])
 
 
-def customer_context(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any]:
-    """Profile, recent orders, open tickets, notes and the last bill of one customer."""
-    profile = records(con.execute(
-        f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = $1", [customer_id]))
-    if not profile:
-        raise ToolError("not_found", f"no customer {customer_id}")
-    orders = records(con.execute(
-        "SELECT order_number, product_id, product_name, amount, status, order_date, carrier, "
-        "eta FROM orders WHERE customer_id = $1 ORDER BY order_date DESC LIMIT 5",
-        [customer_id]))
-    tickets = records(con.execute(  # open ones first, then the latest resolved
-        "SELECT ticket_number, subject, status, priority, created_at, resolved_at FROM tickets "
-        "WHERE customer_id = $1 ORDER BY status IN ('open', 'pending') DESC, created_at DESC "
-        "LIMIT 8", [customer_id]))
-    notes = records(con.execute(
-        "SELECT kind, text, created_at FROM customer_notes WHERE customer_id = $1 "
-        "ORDER BY created_at DESC", [customer_id]))
-    last = con.execute(
-        "SELECT created_at, subject FROM tickets WHERE customer_id = $1 "
-        "ORDER BY created_at DESC LIMIT 1", [customer_id]).fetchone()
-    profile[0]["last_contact"] = _jsonable(last[0]) if last else None
-    profile[0]["last_issue"] = last[1] if last else None
-    past_calls = records(con.execute(
-        "SELECT c.start_time, s.reason, s.resolution, s.sentiment FROM calls c "
-        "JOIN call_summaries s USING (call_id) WHERE c.customer_id = $1 "
-        "ORDER BY c.start_time DESC LIMIT 3", [customer_id]))
-    return {"customer": profile[0], "orders": orders, "tickets": tickets, "notes": notes,
-            "past_calls": past_calls}
-
-
-def latest_bill(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
-    """The most recent bill with its lines, and the one before it for comparison."""
-    bills = records(con.execute(
-        "SELECT id, billed_on, total FROM invoices WHERE customer_id = $1 "
-        "ORDER BY billed_on DESC LIMIT 2", [customer_id]))
-    if not bills:
-        return None
-    lines = records(con.execute(
-        "SELECT description, amount FROM invoice_lines WHERE invoice_id = $1 "
-        "ORDER BY amount DESC", [bills[0]["id"]]))
-    previous = bills[1]["total"] if len(bills) > 1 else None
-    return {"billed_on": bills[0]["billed_on"], "total": bills[0]["total"], "lines": lines,
-            "previous_total": previous}
-
-
-COMPLEMENTS = {"electronics": "accessories", "accessories": "electronics",
-               "apparel": "apparel", "home": "home"}
-
-
-def recommend_product(con: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
-    """A product that fits what the customer bought last and that they do not own yet;
-    ``goes_with`` is that last purchase (what a suggestion cites)."""
-    last = records(con.execute(
-        "SELECT p.category, o.order_number, o.product_name FROM orders o "
-        "JOIN products p ON p.id = o.product_id "
-        "WHERE o.customer_id = $1 ORDER BY o.order_date DESC LIMIT 1", [customer_id]))
-    if not last or last[0]["category"] not in COMPLEMENTS:
-        return None
-    rows = records(con.execute(
-        "SELECT id, name, price FROM products WHERE category = $1 AND id NOT IN "
-        "(SELECT product_id FROM orders WHERE customer_id = $2 AND product_id IS NOT NULL) "
-        "ORDER BY price LIMIT 1", [COMPLEMENTS[last[0]["category"]], customer_id]))
-    return {**rows[0], "goes_with": last[0]} if rows else None
-
-
-def policies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """The knowledge base's policies by id (a handful of rows: read whole, once per call)."""
-    return {row["id"]: row for row in records(con.execute("SELECT id, title, body FROM policies"))}
-
-
 class ToolRunner:
     """Runs tools on the database thread and reports each call (for the ToolCall event).
 
@@ -318,11 +298,14 @@ class ToolRunner:
 
     def __init__(self, run: Callable[..., Any],
                  report: Callable[[str, dict[str, Any], dict[str, Any], float], None],
-                 overrides: Mapping[str, Callable[..., dict[str, Any]]] | None = None):
+                 overrides: Mapping[str, Callable[..., dict[str, Any]]] | None = None,
+                 today: dt.date | None = None):
         self._run = run
         self._report = report
+        self.today = today or dt.date.today()
+        dated = {"check_return_policy": functools.partial(check_return_policy, today=self.today)}
         # Tools from callkit.extensions replace built-in ones of the same name.
-        self.tools = {**TOOLS, **(overrides or {})}
+        self.tools = {**TOOLS, **dated, **(overrides or {})}
 
     async def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -333,7 +316,7 @@ class ToolRunner:
     async def customer_context(self, customer_id: int) -> dict[str, Any] | None:
         try:
             return await self._run(customer_context, customer_id)
-        except ToolError:
+        except LookupError:
             return None
 
     async def latest_bill(self, customer_id: int) -> dict[str, Any] | None:
@@ -343,4 +326,10 @@ class ToolRunner:
         return await self._run(recommend_product, customer_id)
 
     async def policies(self) -> dict[str, dict[str, Any]]:
-        return await self._run(policies)
+        """The knowledge base's rows by id (a few dozen: read whole, once per call)."""
+        return await self._run(_policies)
+
+
+def _policies(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in records(con.execute(
+        "SELECT id, title, body, kind, topic, category FROM policies"))}

@@ -9,6 +9,7 @@ then the suggestion) over real HTTP, so the two rows compare the engines' own ov
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from pathlib import Path
 
@@ -22,9 +23,19 @@ from ..store.db import Database
 from ..store.seed import seed
 from .openai_stub import FakeOpenAIServer, Scenario, content_chunks, tool_call_chunks
 
-STUB_ANSWER = ('{"type": "suggestion", "priority": "normal", "topic": "order", "message": '
-               '"Confirm the order number, then read the status, carrier and ETA from the '
-               'lookup and offer to e-mail the tracking link."}')
+# Distinct answers: the suggestion policy drops a repeated one as a duplicate, and the bench
+# measures the suggestions that reach the agent.
+STUB_MESSAGES = (
+    "Confirm the order number, then read the status, carrier and ETA from the lookup.",
+    "Offer to e-mail the tracking link so the customer can follow the parcel themselves.",
+    "Ask whether anything else on the account needs attention before closing the call.",
+    "Thank the customer for their patience and summarize what happens next and when.",
+)
+
+
+def stub_answer(message: str) -> str:
+    return json.dumps({"type": "suggestion", "priority": "normal", "topic": "order_status",
+                       "message": message})
 
 
 async def run_engine(engine: str, db: Database, rounds: int, base_url: str = "",
@@ -54,15 +65,16 @@ async def run_engine(engine: str, db: Database, rounds: int, base_url: str = "",
                 await bus.drain()
                 turns += 1
             await bus.close()
+            await assistant.aclose()
             shown += len(done)
     return {"engine": engine, "turns": turns, "suggestions": shown, **tracker.summary()}
 
 
 async def bench(rounds: int) -> list[dict]:
     # Each customer turn of the OpenAI engine: a tool call round, then the streamed answer.
-    server = FakeOpenAIServer(cycle=[
-        Scenario(chunks=tool_call_chunks("c1", "get_order_status", '{"order_id": "78901"}')),
-        Scenario(chunks=content_chunks(STUB_ANSWER, size=6))])
+    lookup = Scenario(chunks=tool_call_chunks("c1", "get_order_status", '{"order_id": "78901"}'))
+    server = FakeOpenAIServer(cycle=[step for message in STUB_MESSAGES for step in (
+        lookup, Scenario(chunks=content_chunks(stub_answer(message), size=6)))])
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(Path(tmp) / "bench.duckdb")
         try:

@@ -41,9 +41,13 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
     elif isinstance(event, Sentiment):
         con.execute("UPDATE transcripts SET sentiment = $1 WHERE call_id = $2 AND speaker = $3 "
                     "AND turn = $4", [event.score, event.call_id, event.leg, event.turn])
-    elif isinstance(event, SuggestionFeedback):
+    elif isinstance(event, SuggestionFeedback):  # on the card, and in the agent's log
         con.execute("UPDATE ai_suggestions SET feedback = $1, used = $2 WHERE id = $3",
                     [event.action, event.action == "used", event.suggestion_id])
+        con.execute("INSERT INTO agent_actions (call_id, action, payload, timestamp) "
+                    "VALUES ($1, $2, $3, $4)",
+                    [event.call_id, f"suggestion_{event.action}",
+                     json.dumps({"suggestion_id": event.suggestion_id}), _ts(event.wall)])
     elif isinstance(event, SuggestionDone):
         con.execute(
             "INSERT INTO ai_suggestions (id, call_id, suggestion_type, priority, topic, message, "

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS products (
     category            VARCHAR NOT NULL,
     price               DECIMAL(10, 2) NOT NULL,
     return_window_days  INTEGER NOT NULL,
-    return_policy       VARCHAR NOT NULL
+    return_policy       VARCHAR NOT NULL  -- the id of the knowledge-base row of its return terms
 );
 
 CREATE SEQUENCE IF NOT EXISTS orders_id_seq;
@@ -74,12 +74,19 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
     amount      DECIMAL(10, 2) NOT NULL
 );
 
--- Knowledge base the assistant searches (BM25 through the fts extension).
+-- The knowledge base the assistant searches (BM25 through the fts extension): policies, FAQs
+-- and return terms, seeded from callkit/store/knowledge.json and editable in place.
 CREATE TABLE IF NOT EXISTS policies (
-    id    VARCHAR PRIMARY KEY,
-    title VARCHAR NOT NULL,
-    body  VARCHAR NOT NULL
+    id       VARCHAR PRIMARY KEY,
+    title    VARCHAR NOT NULL,
+    body     VARCHAR NOT NULL,
+    kind     VARCHAR,  -- policy, faq or product
+    topic    VARCHAR,  -- the suggestion topic of an answer from this row
+    category VARCHAR   -- for return terms: the product category they govern
 );
+ALTER TABLE policies ADD COLUMN IF NOT EXISTS kind VARCHAR;
+ALTER TABLE policies ADD COLUMN IF NOT EXISTS topic VARCHAR;
+ALTER TABLE policies ADD COLUMN IF NOT EXISTS category VARCHAR;
 
 -- Calls and what happened in them. Call rows are written by the recorder; children refer to
 -- calls by call_id without a foreign key because DuckDB forbids updating a referenced row,

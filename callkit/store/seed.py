@@ -1,4 +1,5 @@
-"""A deterministic, realistic demo dataset: customers, orders, tickets, bills, policies.
+"""A deterministic, realistic demo dataset: customers, orders, tickets, bills, and the
+knowledge base (knowledge.json).
 
 The same ``seed`` and ``today`` always give the same rows. Dates are laid out relative to
 ``today`` so that "shipped yesterday" is true on the day a class runs the demo. The personas
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 from faker import Faker
 
-from .db import load_fts
+from .knowledge import build_index, knowledge_rows
 
 SARAH_ORDER = "78901"
 JOHN_ACCOUNT = "12345"
@@ -42,50 +43,6 @@ PRODUCTS: list[tuple[str, str, str, float, int]] = [
     ("P-1018", "Clarity 4K Webcam", "electronics", 119.99, 30),
     ("P-1019", "Premium Plan (monthly)", "subscription", 99.00, 0),
     ("P-1020", "Gift Card $50", "gift card", 50.00, 0),
-]
-
-RETURN_TERMS = {
-    "electronics": "Unopened or lightly used electronics can be returned within {days} days of "
-    "delivery for a full refund; opened items need all accessories and the original box.",
-    "accessories": "Accessories can be returned within {days} days of delivery for a refund "
-    "or exchange.",
-    "home": "Home goods can be returned within {days} days of delivery; a 10% restocking fee "
-    "applies to opened appliances.",
-    "apparel": "Unworn apparel with tags can be returned within {days} days of delivery; "
-    "exchanges for size are free.",
-    "subscription": "Subscriptions are not returnable; cancel any time before the next billing "
-    "date to avoid further charges. Overage charges can be credited once per year.",
-    "gift card": "Gift cards are final sale and cannot be returned or refunded.",
-}
-
-POLICIES: list[tuple[str, str, str]] = [
-    ("POL-RET", "Returns and refunds",
-     "Customers may return most products within the product's return window counted from "
-     "delivery. Refunds go back to the original payment method within 5 business days of "
-     "receiving the return. Never promise a refund outside the return window without a "
-     "supervisor's approval."),
-    ("POL-SHIP", "Shipping and delivery",
-     "Orders ship within 2 business days by FedEx, UPS or USPS. A package not delivered 3 days "
-     "after its ETA can be traced by the carrier; after 7 days we reship or refund."),
-    ("POL-BILL", "Billing disputes",
-     "Explain each line of the bill before anything else. Data overage is charged at $10 per "
-     "GB. One overage credit per customer per year may be granted by any agent."),
-    ("POL-ESC", "Escalation",
-     "Offer escalation to a supervisor when a customer is frustrated after two attempts to "
-     "resolve, asks for a manager, or threatens to cancel. Gold and Platinum customers are "
-     "routed to senior agents."),
-    ("POL-PCI", "Payment card data",
-     "Never read out or ask the customer to say a full card number. Confirm only the last four "
-     "digits. Card numbers must not appear in notes or transcripts."),
-    ("POL-RETAIN", "Cancellation and retention",
-     "When a customer mentions cancelling or a competitor, acknowledge, ask for the reason, and "
-     "offer the retention discount of 20% for three months before processing a cancellation."),
-    ("POL-ID", "Identity verification",
-     "Verify identity with the account number or the email on file plus the billing zip code "
-     "before discussing orders, bills or personal data."),
-    ("POL-CALLBACK", "Callbacks and commitments",
-     "Any callback promised to a customer must be logged as an action item with a date. "
-     "Follow-ups are due within one business day."),
 ]
 
 TICKET_SUBJECTS = [
@@ -143,13 +100,8 @@ def seed(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    build_policy_index(con)
+    build_index(con)
     return {table: len(rows) for table, rows in data.items()}
-
-
-def build_policy_index(con: duckdb.DuckDBPyConnection) -> None:
-    load_fts(con)
-    con.execute("PRAGMA create_fts_index('policies', 'id', 'title', 'body', overwrite=1)")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -179,9 +131,11 @@ def _generate(seed_value: int, today: dt.date, counts: SeedCounts) -> dict[str, 
     fake = Faker("en_US")
     fake.seed_instance(seed_value)
 
+    knowledge = knowledge_rows()
+    terms = {row["category"]: row["id"] for row in knowledge if row.get("category")}
     products = [
         {"id": pid, "name": name, "category": cat, "price": price, "return_window_days": days,
-         "return_policy": RETURN_TERMS[cat].format(days=days)}
+         "return_policy": terms[cat]}
         for pid, name, cat, price, days in PRODUCTS
     ]
     customers: list[dict] = []
@@ -327,7 +281,8 @@ def _generate(seed_value: int, today: dt.date, counts: SeedCounts) -> dict[str, 
                               "amount": overage})
             day = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
 
-    policies = [{"id": pid, "title": title, "body": body} for pid, title, body in POLICIES]
+    policies = [{key: row.get(key) for key in ("id", "title", "body", "kind", "topic", "category")}
+                for row in knowledge]
     return {"customers": customers, "customer_notes": notes, "products": products,
             "orders": orders, "tickets": tickets, "invoices": invoices,
             "invoice_lines": lines, "policies": policies}

@@ -72,7 +72,7 @@ async def test_tool_call_then_streamed_answer(fixed_con, server):
     outs, memory = await ask(make_engine(fixed_con, server.base_url, server.token))
     assert isinstance(outs[0], ContextUpdate)  # the panel comes from local lookups
     begin = next(o for o in outs if isinstance(o, SuggestionBegin))
-    assert (begin.kind, begin.priority, begin.topic) == ("suggestion", "normal", "order")
+    assert (begin.kind, begin.priority, begin.topic) == ("suggestion", "normal", "order_status")
     # It cites what the tool it called returned for this answer, and only that.
     fact, = (s["fact"] for s in begin.sources)
     assert fact.startswith("order #78901 (Aurora ANC Wireless Headphones") and "FedEx" in fact
@@ -242,7 +242,7 @@ async def test_a_streamed_duplicate_is_never_shown(fixed_con, no_leaks, server):
     events, assistant = await run_call(fixed_con, stage_settings(server), [
         customer("Where are my headphones?", 1, 0), customer("Are they coming?", 2, 10),
         customer("Can I follow it?", 3, 20)])
-    cards = model_cards(events, {"order", "shipping"})
+    cards = model_cards(events, {"order_status", "shipping"})
     assert [done.message for _, _, done in cards] == [
         SHIPPED, "Offer to e-mail Sarah the FedEx tracking link so she can follow the parcel."]
     for started, tokens, done in cards:
@@ -271,7 +271,7 @@ def test_the_model_may_say_how_sure_it_is():
     stream.feed('{"type": "alert", "priority": "high", "topic": "Refunds!", "confidence": 0.35, '
                 '"message": "Che')
     begin = OpenAIEngine._begin(stream.header, ())
-    assert (begin.kind, begin.topic, begin.confidence) == ("alert", "refund", 0.35)
+    assert (begin.kind, begin.topic, begin.confidence) == ("alert", "return_policy", 0.35)
     stream = MessageStream()
     stream.feed('{"type": "suggestion", "topic": "x", "confidence": 85, "message": "')
     assert OpenAIEngine._begin(stream.header, ()).confidence == 0.85  # a percentage
@@ -293,15 +293,15 @@ async def test_debounce_delays_a_streamed_suggestion(fixed_con, no_leaks, server
                              end=2.4, turn=2)
     events, assistant = await run_call(
         fixed_con, settings, [customer("Where are my headphones?", 1, 0), second])
-    (_, _, first), (started, tokens, done) = model_cards(events, {"order", "shipping"})
+    (_, _, first), (started, tokens, done) = model_cards(events, {"order_status", "shipping"})
     handled = next(e for e in events if isinstance(e, Sentiment) and e.turn == 2)
     assert 0.75 <= started.wall - handled.wall < 1.5
     assert tokens == done.message and assistant.policy.rejected == {}
 
 
 def test_model_topics_are_a_fixed_set():
-    assert model_topic("Order", "suggestion") == "order"
-    assert model_topic("returns", "suggestion") == "refund"
+    assert model_topic("Order", "suggestion") == "order_status"
+    assert model_topic("returns", "suggestion") == "return_policy"
     assert model_topic("headphone-saga", "suggestion") == "suggestion"
     assert model_topic("frobnicate", "alert") == "alert"
 
@@ -469,7 +469,7 @@ async def test_a_call_ending_during_the_debounce_closes_the_stream(fixed_con, no
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)  # the second tip is waiting out its debounce
     await bus.close()
-    assert [c[2].topic for c in model_cards(events, {"order", "shipping"})] == ["order"]
+    assert [c[2].topic for c in model_cards(events, {"order_status", "shipping"})] == ["order_status"]
     assert all(s.response.is_closed for s in streams)
     assert assistant.engine.client.is_closed()
 

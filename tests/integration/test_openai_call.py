@@ -40,7 +40,7 @@ async def test_a_call_with_the_model_engine_is_streamed_and_stored(settings, no_
 
     con = duckdb.connect(str(settings.db_path), read_only=True)
     messages = [m for m, in con.execute(
-        "SELECT message FROM ai_suggestions WHERE call_id = ? AND topic = 'order'",
+        "SELECT message FROM ai_suggestions WHERE call_id = ? AND topic = 'order_status'",
         [call.call_id]).fetchall()]
     tools = [json.loads(a) for n, a in con.execute(
         "SELECT name, arguments FROM tool_calls WHERE call_id = ? AND name = 'get_order_status'",

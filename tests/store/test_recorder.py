@@ -1,7 +1,8 @@
 import json
 
 from callkit.events import (CallEnded, CallStarted, CallSummary, CustomerContext,
-                            SuggestionDone, ToolCall, TranscriptFinal, Word)
+                            SuggestionDone, SuggestionFeedback, ToolCall, TranscriptFinal,
+                            Word)
 from callkit.store.db import Database
 from callkit.store.recorder import Recorder
 
@@ -20,6 +21,7 @@ async def test_recorder_writes_a_whole_call(tmp_path):
                      result={"error": {"code": "not_found"}}, duration_s=0.001),
             SuggestionDone(call_id=cid, suggestion_id="s1", kind="alert", priority="high",
                            topic="tier", message="Gold customer"),
+            SuggestionFeedback(call_id=cid, suggestion_id="s1", action="used"),
             CallSummary(call_id=cid, reason="r", resolution="done", action_items=("call back",),
                         sentiment="positive", text="summary text", customer_id=7),
             CallEnded(call_id=cid, status="completed", duration_s=12.5),
@@ -32,10 +34,14 @@ async def test_recorder_writes_a_whole_call(tmp_path):
             words = con.execute("SELECT words FROM transcripts WHERE call_id = ?", [cid]).fetchone()
             sugg = con.execute("SELECT suggestion_type, message FROM ai_suggestions").fetchall()
             items = con.execute("SELECT action_items FROM call_summaries").fetchone()
-            return call, words, sugg, items
+            logged = con.execute("SELECT action, payload FROM agent_actions").fetchall()
+            return call, words, sugg, items, logged
 
-        call, words, sugg, items = await db.run(read)
+        call, words, sugg, items, logged = await db.run(read)
     assert call == (7, "completed", 12.5, "summary text", "positive")
     assert json.loads(words[0])[1]["text"] == "there"
     assert sugg == [("alert", "Gold customer")]
+    # Use/Dismiss is on the card and in the agent's log of actions.
+    assert [(a, json.loads(p)) for a, p in logged] == [("suggestion_used",
+                                                        {"suggestion_id": "s1"})]
     assert json.loads(items[0]) == ["call back"]

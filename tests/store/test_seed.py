@@ -70,6 +70,12 @@ def test_personas_are_unique_and_numbers_do_not_collide(fixed_con):
 
 def test_policies_are_searchable_with_bm25(fixed_con):
     top = fixed_con.execute(
-        "SELECT id FROM (SELECT id, fts_main_policies.match_bm25(id, 'refund return window') AS s "
-        "FROM policies) WHERE s IS NOT NULL ORDER BY s DESC LIMIT 1").fetchone()
+        "SELECT id FROM (SELECT id, fts_main_policies.match_bm25(id, 'prepaid return label') "
+        "AS s FROM policies) WHERE s IS NOT NULL ORDER BY s DESC LIMIT 1").fetchone()
     assert top == ("POL-RET",)
+
+
+def test_every_product_points_at_its_return_terms_in_the_knowledge_base(fixed_con):
+    orphans = fixed_con.execute("SELECT p.id FROM products p LEFT JOIN policies k "
+                                "ON k.id = p.return_policy WHERE k.id IS NULL").fetchall()
+    assert orphans == []
