@@ -94,13 +94,16 @@ class RulesEngine:
         mentions = find_mentions(final.text)
         async for out in self._identify(final.leg, final.text, mentions, memory):
             yield out
-        for number in mentions.orders:
-            async for out in self.orders.quoted(number, memory, explicit=True):
-                yield out
-        for number in mentions.bare_numbers:
-            if memory.customer is None or number != memory.customer["account_number"]:
-                async for out in self.orders.quoted(number, memory, explicit=False):
+        # An order the agent reads out is looked up once the caller is known; before, it would
+        # make its owner a candidate on the agent's word.
+        if final.leg == "customer" or memory.customer is not None:
+            for number in mentions.orders:
+                async for out in self.orders.quoted(number, memory, explicit=True):
                     yield out
+            for number in mentions.bare_numbers:
+                if memory.customer is None or number != memory.customer["account_number"]:
+                    async for out in self.orders.quoted(number, memory, explicit=False):
+                        yield out
         async for out in self.compliance.card_number(final.leg, final.text, memory):
             yield out
         if final.leg == "agent":
@@ -128,9 +131,11 @@ class RulesEngine:
         mentions = find_mentions(stable)
         async for out in self._identify(leg, stable, mentions, memory, tentative=True):
             yield out
-        for number in mentions.orders:
-            async for out in self.orders.quoted(number, memory, explicit=True, tentative=True):
-                yield out
+        if leg == "customer" or memory.customer is not None:
+            for number in mentions.orders:
+                async for out in self.orders.quoted(number, memory, explicit=True,
+                                                    tentative=True):
+                    yield out
 
     async def caller_id(self, number: str, memory: CallMemory) -> AsyncIterator[Output]:
         """The caller ID, as the call starts (identity.py)."""

@@ -153,8 +153,10 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
     assert "Sarah Johnson" in profile and "78901" in profile
     streamed = [s for s in seen.values() if len(s["lengths"]) >= 3]
     assert streamed, f"no card grew word by word: {seen}"
-    assert used == 1 and actions == [("escalate",)] and escalations == 1 and flags == 1
-    assert "Escalated to a supervisor" in summary
+    # Use is on the card and in the agent's log, with the quick action.
+    assert used == 1 and sorted(actions) == [("escalate",), ("suggestion_used",)]
+    assert escalations == 1 and flags == 1
+    assert "Escalated to a supervisor" in summary and "1 used" in summary
     assert before == after, "the reloaded console differs from what was shown"
     first_word = sorted(s["first"] - s["wall"] for s in seen.values() if s.get("first"))
     print(f"\nsuggestion started in the kernel -> first word on screen: "
