@@ -75,8 +75,8 @@ async def test_the_console_follows_the_call_and_its_buttons_are_stored(settings,
         assert console._follower.done()  # the journal closed with the call
         console.close()
     assert rows(settings, "SELECT used FROM ai_suggestions WHERE call_id = ? AND used", call)
-    assert rows(settings, "SELECT action FROM agent_actions WHERE call_id = ?", call) == [
-        ("escalate",)]
+    assert rows(settings, "SELECT action FROM agent_actions WHERE call_id = ? ORDER BY id",
+                call) == [("suggestion_used",), ("escalate",)]
     assert rows(settings, "SELECT at_s, note FROM flagged_moments WHERE call_id = ?", call) == [
         (14.0, "It was supposed to arrive")]
     summary, = rows(settings, "SELECT text FROM call_summaries WHERE call_id = ?", call)[0]
