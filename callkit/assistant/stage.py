@@ -154,6 +154,10 @@ class Assistant:
             reason=update.reason, past_calls=tuple(ctx.get("past_calls", ()))))
 
     def _mark(self, name: str) -> None:
+        if name == "first_token" and isinstance(self._trigger, TranscriptPartial):
+            # Answered while the caller was still speaking: counted apart, so that "final →
+            # first token" measures the turns answered from what was finally said.
+            name = "early_token"
         if self._trigger is not None:
             self.publish(LatencyMark(call_id=self.call_id, leg=self._trigger.leg,
                                      turn=self._trigger.turn, name=name))
