@@ -111,6 +111,9 @@ class AgentConsole(anywidget.AnyWidget):
             if kind == "sync":  # a view (re)built itself: send it the whole call so far
                 self._viewed = True
                 self._forward(self.call.journal.since(0), "snapshot")
+            elif kind == "shown":  # cards whose first words a view just painted
+                for suggestion_id in list(content.get("ids") or ())[:BATCH]:
+                    self.call.suggestion_shown(str(suggestion_id))
             elif kind == "feedback":
                 self.call.feedback(str(content.get("id")), str(content.get("action")))
             elif kind == "action":

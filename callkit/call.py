@@ -16,10 +16,11 @@ from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .deadline import settle_within
 from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallerID, CallStarted,
-                     CustomerPicked, Event, Leg,
+                     CustomerPicked, Event, LatencyMark, Leg,
                      LegConnected, LegDropped, LegEnded, LegMuted, MomentFlagged,
                      SuggestionFeedback, TranscriptFinal, TranscriptPartial)
 from .journal import Journal
+from .metrics import turn_of_suggestion
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import RATE as capture_rate, LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
@@ -278,6 +279,15 @@ class Call:
             raise ValueError("action must be 'used' or 'dismissed'")
         self.bus.publish(SuggestionFeedback(call_id=self.call_id, suggestion_id=suggestion_id,
                                             action=action))
+
+    def suggestion_shown(self, suggestion_id: str) -> None:
+        """A view painted the first words of a suggestion: the turn it answers gets its
+        ``shown`` latency mark, timed when the report arrives (so it includes the trip back;
+        the first view to report counts)."""
+        turn = turn_of_suggestion(self.journal.since(0), suggestion_id)
+        if turn is not None:
+            self.bus.publish(LatencyMark(call_id=self.call_id, leg=turn[0], turn=turn[1],
+                                         name="shown"))
 
     def act(self, action: str, **payload) -> None:
         """The agent took a quick action (``QUICK_ACTIONS``: discount_10, waive_fee, escalate,

@@ -106,13 +106,19 @@ class SpeechEnded(Event):
     t: float
 
 
+MARKS = ("speech_start", "speech_end", "first_partial", "final", "first_token",
+         "early_token", "suggestion_done", "shown")
+
+
 @dataclass(frozen=True, kw_only=True)
 class LatencyMark(Event):
     """A moment in the life of one turn, for latency figures.
 
-    ``name`` is one of speech_start, speech_end (the audio in which the speaker started or
-    stopped reached the kernel), first_partial, final, first_token, suggestion_done; ``wall``
-    is when it happened.
+    ``name`` is one of :data:`MARKS`: speech_start, speech_end (the audio in which the speaker
+    started or stopped reached the kernel), first_partial, final, first_token (of a suggestion
+    answering the final), early_token (of one answering a partial, before the speaker
+    stopped), suggestion_done, shown (a view of the agent's console painted the word that
+    first_token marks); ``wall`` is when it happened.
     """
 
     leg: Leg

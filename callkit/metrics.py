@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .events import Event, LatencyMark
+from .events import Event, LatencyMark, SuggestionStarted
 
 # (figure name, from mark, to mark) — names follow DESIGN.md's figure keys.
 SPANS = (
@@ -15,7 +15,26 @@ SPANS = (
     ("final_to_first_token", "final", "first_token"),
     ("speech_end_to_first_token", "speech_end", "first_token"),
     ("final_to_suggestion_done", "final", "suggestion_done"),
+    ("first_token_to_shown", "first_token", "shown"),
+    ("speech_end_to_shown", "speech_end", "shown"),
 )
+
+
+def turn_of_suggestion(entries: list[tuple[int, Event]],
+                       suggestion_id: str) -> tuple[str, int] | None:
+    """The (leg, turn) whose final a suggestion answers, from a call's journal entries; None
+    for one answering a partial, or one not found. The assistant marks the triggering turn
+    right after a suggestion's first word (``first_token``, or ``early_token`` for a partial),
+    so the first such mark after the suggestion's start names the turn. Cards answering a
+    partial are left out of "shown": it follows first_token, as the waterfall reads it."""
+    started = False
+    for _, event in entries:
+        if isinstance(event, SuggestionStarted) and event.suggestion_id == suggestion_id:
+            started = True
+        elif (started and isinstance(event, LatencyMark)
+              and event.name in ("first_token", "early_token")):
+            return (event.leg, event.turn) if event.name == "first_token" else None
+    return None
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -85,12 +85,17 @@ function render({ model, el }) {
   const schedule = () => { if (!frame) frame = requestAnimationFrame(flush); };
   function flush() {
     frame = null;
+    const painted = [];
     for (const msg of queue) {
       if (msg.kind === "snapshot") state = emptyState();
       for (const e of msg.events) if (msg.kind === "snapshot" || e.id > state.lastId) { apply(state, e); state.lastId = Math.max(state.lastId, e.id); }
+      // A card whose first words arrive live is reported once, as painted in this frame (the
+      // turn's "shown" latency mark); cards rebuilt from a snapshot were shown long ago.
+      for (const c of state.cards.values()) if (c.text && !c.reported) { c.reported = true; if (msg.kind === "events") painted.push(c.id); }
     }
     queue = [];
     draw();
+    if (painted.length && parts.has("suggestions")) model.send({ kind: "shown", ids: painted });
   }
 
   function draw() {

@@ -1,6 +1,7 @@
 """Writes a call to DuckDB as it happens: the call row, every final, suggestion, tool call,
-agent action (with the credit, fee reversal, escalation or callback it stands for) and the
-summary. It runs as a bus subscriber, in event order, on the database thread."""
+agent action (with the credit, fee reversal, escalation or callback it stands for), the
+latency marks of each turn and the summary. It runs as a bus subscriber, in event order, on
+the database thread."""
 
 from __future__ import annotations
 
@@ -10,16 +11,15 @@ from dataclasses import asdict
 
 import duckdb
 
-from ..events import (AgentAction, CallEnded, CallerID, CallStarted, CallSummary,
-                      CustomerContext, Event,
-                      MomentFlagged, Sentiment, SuggestionDone, SuggestionFeedback, ToolCall,
-                      TranscriptFinal)
+from ..events import (MARKS, AgentAction, CallEnded, CallerID, CallStarted, CallSummary,
+                      CustomerContext, Event, LatencyMark, MomentFlagged, Sentiment,
+                      SuggestionDone, SuggestionFeedback, ToolCall, TranscriptFinal)
 from .actions import record_action
 from .db import Database
 
 RECORDED = (CallStarted, CallerID, CallEnded, TranscriptFinal, Sentiment, SuggestionDone,
             SuggestionFeedback, ToolCall, CustomerContext, CallSummary, AgentAction,
-            MomentFlagged)
+            MomentFlagged, LatencyMark)
 
 
 def _ts(wall: float) -> dt.datetime:
@@ -85,6 +85,14 @@ def _write(con: duckdb.DuckDBPyConnection, event: Event) -> None:
             "WHERE call_id = $5",
             [event.status, _ts(event.wall), event.duration_s, event.reason or None,
              event.call_id])
+    elif isinstance(event, LatencyMark) and event.name in MARKS:
+        # The column is one of MARKS (a fixed list), never text from outside; the first time
+        # a mark is reached counts, as in metrics.LatencyTracker.
+        con.execute(
+            f"INSERT INTO turn_latency (call_id, leg, turn, {event.name}) VALUES ($1, $2, $3, $4) "
+            f"ON CONFLICT DO UPDATE SET {event.name} = "
+            f"coalesce(turn_latency.{event.name}, excluded.{event.name})",
+            [event.call_id, event.leg, event.turn, _ts(event.wall)])
     elif isinstance(event, CallerID):
         con.execute("UPDATE calls SET caller_number = $1 WHERE call_id = $2",
                     [event.number, event.call_id])

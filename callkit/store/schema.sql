@@ -168,6 +168,25 @@ CREATE TABLE IF NOT EXISTS flagged_moments (
     timestamp TIMESTAMP NOT NULL
 );
 
+-- When each moment of a turn happened (LatencyMark events, callkit/events.py MARKS), one row
+-- per turn of a leg, for the latency waterfall (callkit/analytics). A mark reached twice (the
+-- first token of a second suggestion on the same turn) keeps its first time.
+CREATE TABLE IF NOT EXISTS turn_latency (
+    call_id         VARCHAR NOT NULL,
+    leg             VARCHAR NOT NULL,
+    turn            INTEGER NOT NULL,
+    speech_start    TIMESTAMP,
+    speech_end      TIMESTAMP,  -- the speaker stopped (the audio reached the kernel)
+    first_partial   TIMESTAMP,
+    final           TIMESTAMP,  -- the final transcript was published
+    first_token     TIMESTAMP,  -- the first word of a suggestion answering this turn's final
+    early_token     TIMESTAMP,  -- ...answering a partial of it, before the speaker stopped
+    suggestion_done TIMESTAMP,
+    shown           TIMESTAMP,  -- a view of the agent's console painted that first word
+    PRIMARY KEY (call_id, leg, turn)
+);
+ALTER TABLE turn_latency ADD COLUMN IF NOT EXISTS early_token TIMESTAMP;
+
 CREATE TABLE IF NOT EXISTS call_summaries (
     call_id      VARCHAR PRIMARY KEY,
     reason       VARCHAR NOT NULL,
