@@ -23,6 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from .store.db import Database
+    from .store.history_seed import HistorySize, seed_history
     from .store.seed import seed
 
     settings = _settings(args)
@@ -30,9 +31,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with Database(settings.db_path) as db:
         counts = db.run_sync(lambda con: seed(con, seed=args.seed, today=today))
+        if args.history:  # past calls; real calls already stored are kept
+            size = HistorySize(calls=args.calls or HistorySize.calls * args.weeks // 4,
+                               days=7 * args.weeks)
+            past = db.run_sync(lambda con: seed_history(con, size=size, seed=args.seed,
+                                                        today=today))
+            counts |= {f"past {table}": n for table, n in past.items()}
     print(f"Seeded {settings.db_path} in {time.perf_counter() - started:.1f} s")
     for table, n in counts.items():
-        print(f"  {table:<16}{n:>7,}")
+        print(f"  {table:<22}{n:>9,}")
     return 0
 
 
@@ -306,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--db", help="DuckDB file")
     seed.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     seed.add_argument("--today", help="anchor date YYYY-MM-DD (default: today)")
+    seed.add_argument("--history", action="store_true",
+                      help="also weeks of past calls before today (for the dashboard)")
+    seed.add_argument("--weeks", type=int, default=4, help="weeks of past calls (default 4)")
+    seed.add_argument("--calls", type=int, help="past calls in all (default 350 a week)")
     seed.set_defaults(func=cmd_seed)
 
     serve = sub.add_parser("serve", help="customer simulator page on 127.0.0.1 for a live call")

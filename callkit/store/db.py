@@ -25,6 +25,8 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute(schema_sql())
+    from .knowledge import upgrade  # knowledge.py needs this module's load_fts
+    upgrade(con)
     return con
 
 
@@ -52,10 +54,18 @@ def rows_as_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 class Database:
     """One DuckDB connection, used from one worker thread so the event loop never waits on it."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, _sharing: "Database | None" = None):
         self.path = Path(path) if str(path) != ":memory:" else path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callkit-db")
-        self._con = self._executor.submit(connect, path).result()
+        opener = (lambda: _sharing.run_sync(lambda con: con.cursor())) if _sharing else (
+            lambda: connect(path))
+        self._con = self._executor.submit(opener).result()
+
+    def reader(self) -> "Database":
+        """Another connection to the same database with a thread of its own, for long reads
+        (the dashboard, call history): a second of analytics then never holds up the writes
+        of a live call. Close it before this one."""
+        return Database(self.path, _sharing=self)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(connection, *args)`` on the database thread."""

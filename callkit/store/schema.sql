@@ -267,3 +267,10 @@ CREATE TABLE IF NOT EXISTS callbacks (
     note         VARCHAR,
     created_at   TIMESTAMP NOT NULL
 );
+
+-- Full-text search of what was said in each call (store/transcript_search.py). The index
+-- (schema fts_main_call_words) is built from call_words, one row per call with all its lines,
+-- which is emptied again once the index is built: the index keeps its own copy of the words.
+-- call_words_index holds the last transcript line the index has read.
+CREATE TABLE IF NOT EXISTS call_words (call_id VARCHAR, text VARCHAR);
+CREATE TABLE IF NOT EXISTS call_words_index (last_id BIGINT NOT NULL);
