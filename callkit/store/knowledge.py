@@ -27,6 +27,30 @@ def knowledge_rows() -> list[dict[str, Any]]:
     return json.loads(text)["rows"]
 
 
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """A database seeded before the knowledge base shipped kept policy text in its products
+    (``return_policy``) and a handful of policies: give it the shipped rows it lacks (an
+    edited row is kept) and point each product at its category's return terms. Runs once:
+    afterwards every product points at a row."""
+    stale = con.execute("SELECT count(*) FROM products WHERE return_policy NOT IN "
+                        "(SELECT id FROM policies)").fetchone()[0]
+    if not stale:
+        return
+    rows = knowledge_rows()
+    con.execute(
+        "INSERT INTO policies (id, title, body, kind, topic, category) "
+        "SELECT * FROM (SELECT unnest($1) AS id, unnest($2), unnest($3), unnest($4), "
+        "unnest($5), unnest($6)) WHERE id NOT IN (SELECT id FROM policies)",
+        [[r[k] if k in r else None for r in rows] for k in
+         ("id", "title", "body", "kind", "topic", "category")])
+    for row in rows:  # the kit's own policies of an old seed get their topic and kind
+        con.execute("UPDATE policies SET kind = coalesce(kind, $2), topic = coalesce(topic, $3) "
+                    "WHERE id = $1", [row["id"], row["kind"], row["topic"]])
+    con.execute("UPDATE products SET return_policy = k.id FROM policies k "
+                "WHERE k.category = products.category "
+                "AND products.return_policy NOT IN (SELECT id FROM policies)")
+
+
 def build_index(con: duckdb.DuckDBPyConnection) -> None:
     load_fts(con)
     con.execute("PRAGMA create_fts_index('policies', 'id', 'title', 'body', overwrite=1)")

@@ -79,3 +79,25 @@ def test_every_product_points_at_its_return_terms_in_the_knowledge_base(fixed_co
     orphans = fixed_con.execute("SELECT p.id FROM products p LEFT JOIN policies k "
                                 "ON k.id = p.return_policy WHERE k.id IS NULL").fetchall()
     assert orphans == []
+
+
+def test_a_database_seeded_before_the_knowledge_base_is_upgraded_on_open(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = connect(path)
+    seed(con, today=SEED_DAY)
+    # What an older kit left: policy text in products, a few policies, one edited by hand.
+    con.execute("UPDATE products SET return_policy = 'Returns within 30 days.'")
+    con.execute("DELETE FROM policies WHERE id NOT IN ('POL-RET', 'POL-SHIP')")
+    con.execute("UPDATE policies SET body = 'Edited by the team.', kind = NULL, topic = NULL "
+                "WHERE id = 'POL-SHIP'")
+    con.close()
+    con = connect(path)
+    try:
+        orphans = con.execute("SELECT count(*) FROM products WHERE return_policy NOT IN "
+                              "(SELECT id FROM policies)").fetchone()[0]
+        ship = con.execute("SELECT body, topic FROM policies WHERE id = 'POL-SHIP'").fetchone()
+        terms = con.execute("SELECT return_policy FROM products WHERE id = 'P-1001'").fetchone()
+    finally:
+        con.close()
+    assert orphans == 0 and terms == ("RET-ELECTRONICS",)
+    assert ship == ("Edited by the team.", "shipping")  # kept, and given its topic
