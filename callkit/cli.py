@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .config import Settings
+from .store.db import DatabaseInUse
 from .lab.cli_commands import add_lab_commands
 
 
@@ -382,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, DatabaseInUse) as exc:
         print(f"callkit: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -19,11 +20,24 @@ def schema_sql() -> str:
     return resources.files(__package__).joinpath("schema.sql").read_text()
 
 
+class DatabaseInUse(RuntimeError):
+    """Another process has the database file open (DuckDB allows one writer process)."""
+
+
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database at ``path`` with the schema applied."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        held = re.search(r"Conflicting lock is held in (.*) \(PID (\d+)\)", str(exc))
+        if held is None:
+            raise
+        raise DatabaseInUse(
+            f"the database {path} is in use by PID {held.group(2)} ({held.group(1)}): stop "
+            "that program (a notebook kernel, callkit serve or demo) or choose another file "
+            "with CALLKIT_DB_PATH") from None
     con.execute(schema_sql())
     from .knowledge import upgrade  # knowledge.py needs this module's load_fts
     upgrade(con)
