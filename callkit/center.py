@@ -16,6 +16,9 @@ from .stt.engines import shared_recognizer
 from .stt.protocol import Recognizer
 
 
+KEEP_ENDED = 20  # ended calls kept in memory for late readers
+
+
 class CallCenter:
     """Shared resources of every call in this process: the database and the whisper model."""
 
@@ -38,8 +41,17 @@ class CallCenter:
             self.loop = asyncio.get_running_loop()
             close_at_exit(self)
         call = Call(self, title=title)
+        self._forget_old_calls()
         self.calls[call.call_id] = call
         return call
+
+    def _forget_old_calls(self) -> None:
+        """Keep the last KEEP_ENDED ended calls (a late page or SSE reader may still ask for
+        one; everything else of theirs is in the database): a center that runs for days
+        must not hold every call it ever had."""
+        ended = [cid for cid, c in self.calls.items() if c.status == "ended"]
+        for call_id in ended[:max(0, len(ended) - KEEP_ENDED)]:
+            del self.calls[call_id]
 
     def start_call(self, *, title: str = "", caller: str | None = None) -> Call:
         """A new live call, started: legs join it with ``call.answer`` or ``call.play``.

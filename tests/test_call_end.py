@@ -121,3 +121,21 @@ async def test_a_refused_play_leaves_no_peers_behind(settings, no_leaks):
         # in that very moment leaves it behind, which the leak check would report).
         await until(lambda: call.heard_s("customer") > 0.5, "the played leg")
         await call.end()
+
+
+async def test_a_center_keeps_only_its_latest_ended_calls(settings, no_leaks, monkeypatch):
+    import callkit.center
+    monkeypatch.setattr(callkit.center, "KEEP_ENDED", 2)
+    async with CallCenter(settings, recognizer=NoSpeechRecognizer()) as center:
+        calls = []
+        for _ in range(4):
+            call = center.start_call()
+            await call.end()
+            calls.append(call)
+        live = center.start_call()
+        assert list(center.calls) == [calls[2].call_id, calls[3].call_id, live.call_id]
+        # What the forgotten calls were is in the database.
+        stored = await center.db.run(lambda con: con.execute(
+            "SELECT status FROM calls WHERE call_id = ?", [calls[0].call_id]).fetchone())
+        assert stored == ("completed",)
+        await live.end()
