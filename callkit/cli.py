@@ -96,13 +96,24 @@ def _stored_counts(con, call_id: str) -> dict[tuple[str, str], int]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import ipaddress
+
     settings = _settings(args)
     if args.loopback:
         settings = settings.replace(ice="loopback")
-    return asyncio.run(_serve(settings, args.port, args.title))
+    try:
+        address = ipaddress.ip_address(args.host)
+    except ValueError:
+        raise ValueError(f"--host must be an IP address of this machine, not {args.host!r}") \
+            from None
+    if not address.is_loopback:
+        print(f"callkit: serving on {args.host}, reachable from other machines: anyone who "
+              "has a page's link (its token) can join that call and hear it; do this only on "
+              "a network you trust", file=sys.stderr, flush=True)
+    return asyncio.run(_serve(settings, args.host, args.port, args.title))
 
 
-async def _serve(settings: Settings, port: int, title: str) -> int:
+async def _serve(settings: Settings, host: str, port: int, title: str) -> int:
     import signal
 
     from .center import CallCenter
@@ -114,7 +125,7 @@ async def _serve(settings: Settings, port: int, title: str) -> int:
         if not await center.db.run(is_seeded):
             print("seeding the demo database…", flush=True)
             await center.db.run(lambda con: seed(con))
-        async with CallServer(center, port=port) as server:
+        async with CallServer(center, host=host, port=port) as server:
             call = center.start_call(title=title)
             call.subscribe(TerminalView(), name="console")
             print(f"callkit serve · call {call.call_id}")
@@ -321,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed)
 
     serve = sub.add_parser("serve", help="customer simulator page on 127.0.0.1 for a live call")
-    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any)")
+    serve.add_argument("--port", type=int, default=8765, help="port (0 = any)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                       "127.0.0.1, this machine only; another address prints a warning)")
     serve.add_argument("--db", help="DuckDB file")
     serve.add_argument("--title", default="live call", help="the call's title")
     serve.add_argument("--loopback", action="store_true",

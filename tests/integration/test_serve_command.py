@@ -97,3 +97,25 @@ def test_shutting_down_a_kernel_mid_call_ends_it_promptly(settings):
     con.close()
     assert status == ("abandoned",)
     assert lines and "sarah" in lines[0][0].lower()  # cut mid-sentence: "Hi, I'm Sarah …"
+
+
+def test_serving_beyond_this_machine_needs_a_flag_and_warns(settings):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callkit.cli", "serve", "--host", "0.0.0.0", "--port", "0",
+         "--loopback", "--db", str(settings.db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        warning = proc.stderr.readline()
+        banner = [proc.stdout.readline() for _ in range(2)]
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "reachable from other machines" in warning
+    assert "http://0.0.0.0:" in banner[1]
+    bad = subprocess.run([sys.executable, "-m", "callkit.cli", "serve", "--host", "example.com",
+                          "--db", str(settings.db_path)], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "--host must be an IP address" in bad.stderr
