@@ -118,7 +118,8 @@ class Identity:
         """An order quoted before the caller is known: its owner is only a candidate (it may be
         a relative's order, or a stranger's number), so nothing of the order is shown yet."""
         owner = {"id": order["customer_id"], "name": order["customer_name"],
-                 "account_number": order.get("customer_account")}
+                 "account_number": order.get("customer_account"),
+                 "tier": order.get("customer_tier")}
         if any(c["id"] == owner["id"] for c in memory.candidates):
             return
         memory.candidates = [owner]

@@ -204,7 +204,8 @@ def get_order_status(con: duckdb.DuckDBPyConnection, args: dict[str, Any]) -> di
     rows = records(con.execute(
         "SELECT o.order_number, o.status, o.product_id, o.product_name, o.amount, "
         "o.order_date, o.shipped_at, o.carrier, o.tracking_number, o.eta, o.delivered_at, "
-        "c.id AS customer_id, c.name AS customer_name, c.account_number AS customer_account "
+        "c.id AS customer_id, c.name AS customer_name, c.account_number AS customer_account, "
+        "c.tier AS customer_tier "
         "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.order_number = $1",
         [number],
     ))
