@@ -303,6 +303,31 @@ def cmd_bench_call(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_analytics(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .bench.analytics_bench import run_bench, slowest
+    from .bench.report import print_table, write_json
+
+    if min(args.calls, args.lines, args.days, args.repeat) < 1:
+        raise ValueError("--calls, --lines, --days and --repeat must be at least 1")
+    print(f"bench analytics · {args.calls:,} past calls, about {args.lines:,} transcript lines "
+          f"over {args.days} days · every query over all of them", flush=True)
+    with tempfile.TemporaryDirectory(prefix="callkit-bench-") as folder:
+        path = Path(args.db) if args.db else Path(folder) / "analytics.duckdb"
+        row = run_bench(path, calls=args.calls, lines=args.lines, days=args.days,
+                        repeat=args.repeat)
+    print_table([{"figure": k, "value": v} for k, v in row.items()], ["figure", "value"])
+    name, seconds = slowest(row)
+    print(f"\nslowest query {name} {seconds * 1000:.0f} ms (target 200 ms); full refresh "
+          f"{row['dashboard_refresh_s']:.2f} s (target 1 s)")
+    if args.json:
+        write_json(args.json, row, settings={"calls": args.calls, "lines": args.lines,
+                                             "days": args.days, "repeat": args.repeat})
+        print(f"wrote {args.json}")
+    return 0
+
+
 def _add_stt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="speech model (tiny.en, base, or a folder)")
     p.add_argument("--beam-size", type=int, help="whisper beam size")
@@ -384,6 +409,17 @@ def build_parser() -> argparse.ArgumentParser:
     bas.add_argument("--rounds", type=int, default=5, help="passes over the recorded scripts")
     bas.add_argument("--json", help="also write the figures to this JSON file")
     bas.set_defaults(func=cmd_bench_assistant)
+
+    ban = bench.add_parser("analytics", help="dashboard and call-history queries on a big past")
+    ban.add_argument("--calls", type=int, default=100_000, help="past calls (default 100,000)")
+    ban.add_argument("--lines", type=int, default=5_000_000,
+                     help="transcript lines in all (default 5,000,000)")
+    ban.add_argument("--days", type=int, default=182, help="days they span (default 182)")
+    ban.add_argument("--repeat", type=int, default=5, help="runs per query (median)")
+    ban.add_argument("--db", help="build the database here and keep it (default: a "
+                     "temporary file)")
+    ban.add_argument("--json", help="also write the figures to this JSON file")
+    ban.set_defaults(func=cmd_bench_analytics)
 
     add_lab_commands(sub)  # notebooks build, grade, lab
     return parser

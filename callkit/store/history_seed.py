@@ -198,8 +198,8 @@ def plan_calls(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame],
                                        + rng.integers(-3, 4, n))).astype(int)
     total = sc["lines"].to_numpy() + 2 * exchanges
     abandoned = rng.random(n) < ABANDONED
-    keep = np.where(abandoned, np.maximum(2, (total * rng.uniform(*KEPT_WHEN_DROPPED, n)).astype(int)),
-                    total)
+    kept = np.maximum(2, (total * rng.uniform(*KEPT_WHEN_DROPPED, n)).astype(int))
+    keep = np.where(abandoned, kept, total)
     anonymous = sc["anonymous"].to_numpy()
     # Most calls put the caller on hold while the agent looks something up.
     hold_s = np.where(rng.random(n) < HOLD_SHARE, np.minimum(rng.exponential(HOLD_MEAN_S, n),

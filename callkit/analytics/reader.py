@@ -1,0 +1,41 @@
+"""Where the analytics widgets read from: a connection and a thread of their own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..store.db import Database
+
+
+def open_reader(source: Any) -> Database:
+    """A database of the widget's own to read ``source`` with: a CallCenter (read while its
+    calls are written), a Database, or the path of a DuckDB file. The widget closes it."""
+    db = getattr(source, "db", source)
+    if isinstance(db, Database):
+        return db.reader()
+    if isinstance(source, (str, Path)):
+        return Database(source)
+    raise TypeError(f"read calls from a CallCenter, a Database or a file path, not "
+                    f"{type(source).__name__}")
+
+
+def running_loop(widget: str) -> asyncio.AbstractEventLoop:
+    """The kernel's loop, where the widget's work is scheduled. Comm messages may arrive on
+    another thread (ipykernel 7 subshells), so the widgets hand them over to this loop."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(f"{widget} needs a running asyncio loop: create it in a notebook "
+                           "cell") from None
+
+
+async def close_after(tasks: Iterable[asyncio.Task | None], db: Database) -> None:
+    """Stop ``tasks``, then close ``db`` off the event loop (a query may still be running)."""
+    tasks = [task for task in tasks if task is not None]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.to_thread(db.close)
