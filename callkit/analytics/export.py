@@ -3,7 +3,8 @@ Markdown (for a ticket or an e-mail). Personal data is redacted unless asked oth
 
 Redaction is assistant/redact.py's ``redact`` (card numbers keep their last four digits,
 e-mails and phone numbers go, spoken digits included) over every text, plus the caller's own
-name and account number wherever they were said or shown, and their record's e-mail and phone.
+name and account number wherever they were said or shown (spoken digits too: runs as long as
+the account number are written as numerals), and their record's e-mail and phone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import duckdb
 
 from ..assistant.redact import redact
+from ..assistant.spoken import normalize_numbers
 from ..events import QUICK_ACTIONS
 from .history import call_timeline
 
@@ -59,18 +61,19 @@ def redact_timeline(timeline: dict[str, Any]) -> dict[str, Any]:
 def _scrubber(customer: dict[str, Any] | None):
     """redact() on every string in a value (nested too), then the caller's name and account
     (in that order: an e-mail made of the name must still look like an e-mail to redact())."""
-    names = []
+    names, account = [], (customer or {}).get("account_number") or ""
     if customer:
         full = customer["name"] or ""
         names = [full] + [part for part in full.split() if len(part) > 2]
     patterns = [(re.compile(rf"\b{re.escape(n)}\b", re.I), "[customer]") for n in names if n]
-    if customer and customer.get("account_number"):
-        patterns.append((re.compile(rf"\b{re.escape(customer['account_number'])}\b"),
-                         "[account]"))
+    if account:
+        patterns.append((re.compile(rf"\b{re.escape(account)}\b"), "[account]"))
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
             value = redact(value)
+            if account:  # "four eight two one three" is the account number too
+                value = normalize_numbers(value, min_digits=len(account))
             for pattern, placeholder in patterns:
                 value = pattern.sub(placeholder, value)
             return value

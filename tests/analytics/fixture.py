@@ -37,6 +37,7 @@ LINES = [  # call, speaker, turn, start_s, text, sentiment
     ("c1", "customer", 2, 20.0, "I think the package is lost, this is so frustrating.", -0.7),
     ("c1", "agent", 2, 30.0, "I'm sorry Sarah, I'll take ten percent off.", None),
     ("c1", "customer", 3, 40.0, "Okay, thank you.", 0.2),
+    ("c1", "agent", 3, 45.0, "I have your account as four eight two one three.", None),
     ("c2", "customer", 1, 2.0, "Hello, John Doe here, account 12345, my bill is too high.", 0.1),
     ("c2", "customer", 2, 15.0, "My card is 4111 1111 1111 1111, email john.doe@example.com, "
                                 "call me at (312) 555-0199.", 0.6),

@@ -9,8 +9,8 @@ from callkit.analytics.export import (export_call, from_json, redact_timeline, t
 from callkit.analytics.history import call_timeline
 
 # What the known past says about Sarah (c1) and John (c2) that no export may show.
-PERSONAL = ["Sarah", "Johnson", "John", "Doe", "48213", "12345", "4111", "john.doe@example.com",
-            "sarah.johnson@example.com", "555-0142", "555-0199"]
+PERSONAL = ["Sarah", "Johnson", "John", "Doe", "48213", "four eight two one three", "12345",
+            "4111", "john.doe@example.com", "sarah.johnson@example.com", "555-0142", "555-0199"]
 
 
 def test_json_export_reads_back_as_the_same_timeline(con):

@@ -68,7 +68,7 @@ def test_a_timeline_holds_everything_in_call_time(con):
     assert t["call"]["title"] == "Sarah Johnson: order 78901 is late"
     assert t["call"]["status"] == "completed" and t["call"]["duration_seconds"] == 300.0
     assert t["customer"]["name"] == "Sarah Johnson"
-    assert [line["at_s"] for line in t["transcript"]] == [0.0, 4.0, 20.0, 30.0, 40.0]
+    assert [line["at_s"] for line in t["transcript"]] == [0.0, 4.0, 20.0, 30.0, 40.0, 45.0]
     assert [(s["id"], s["at_s"], s["feedback"]) for s in t["suggestions"]] == [
         ("s1", 5.0, None), ("s3", 6.0, "dismissed"), ("s2", 21.0, "used")]
     assert [(c["name"], c["at_s"], c["result"]) for c in t["tool_calls"]][1] == (
