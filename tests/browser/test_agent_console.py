@@ -148,6 +148,9 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
     escalations = con.execute("SELECT count(*) FROM escalations").fetchone()[0]
     flags = con.execute("SELECT count(*) FROM flagged_moments").fetchone()[0]
     summary = con.execute("SELECT text FROM call_summaries").fetchone()[0]
+    # The console reported the cards it painted: their turns have a "shown" latency mark.
+    shown = con.execute("SELECT count(*) FROM turn_latency WHERE shown >= first_token"
+                        ).fetchone()[0]
     con.close()
 
     assert "Sarah Johnson" in profile and "78901" in profile
@@ -158,6 +161,7 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
     assert escalations == 1 and flags == 1
     assert "Escalated to a supervisor" in summary and "1 used" in summary
     assert before == after, "the reloaded console differs from what was shown"
+    assert shown >= 1
     first_word = sorted(s["first"] - s["wall"] for s in seen.values() if s.get("first"))
     print(f"\nsuggestion started in the kernel -> first word on screen: "
           f"median {first_word[len(first_word) // 2] * 1000:.0f} ms over {len(first_word)} cards")
