@@ -26,9 +26,16 @@ ASKS_FOR_CARD = re.compile(
 # follow-up the callback policy is about).
 FOLLOW_UP = re.compile(r"\b(call|ring|get back|follow up|reach out|update you|let you know)\b",
                        re.I)
-PROMISES_REFUND = re.compile(r"\brefund\b|money back", re.I)
+PROMISES_REFUND = re.compile(r"\brefund\b|money back|\bfull\b[^.?!]{0,30}\bback\b", re.I)
+# The caller said the item was opened or used: a fee for opened items applies.
+USED = re.compile(r"\b(?:opened|open(?:ed)? the box|used it|ran it|tried it|set it up|"
+                  r"worn|wore)\b", re.I)
+# "No problem, I'll refund it" is a promise: these phrases negate nothing.
+NOT_NEGATIONS = re.compile(r"\b(?:no problem|not a problem|no worries|no bother)\b", re.I)
 DENIES_REFUND = re.compile(r"\b(?:no|not|can't|cannot|won't|unable to)\b[^.?!]{0,30}"
-                           r"\b(?:refund|money back)", re.I)
+                           r"\b(?:refund|money back)|\brefund(?:'s|\s+is)?\s+not\b|"
+                           r"\brefund\b[^.?!]{0,25}\b(?:can't|cannot|won't|isn't possible|"
+                           r"not possible)\b", re.I)
 NO_FEE = re.compile(r"\bno\s+(?:restocking\s+)?fee|\bwaive\s+the\s+(?:restocking\s+)?fee|"
                     r"\bwon't\s+(?:be\s+)?charge", re.I)
 TOO_SOON = re.compile(r"\b(?:today|tonight|tomorrow|right away|immediately|instantly|"
@@ -74,8 +81,10 @@ class Compliance:
         """A refund the order's terms do not allow (past its window, final sale, a fee the
         terms charge), or promised sooner than refunds take."""
         order = memory.last_order
-        promised = PROMISES_REFUND.search(text) and not DENIES_REFUND.search(text)
-        if order and (promised or NO_FEE.search(text)):
+        plain = NOT_NEGATIONS.sub(" ", text)
+        promised = PROMISES_REFUND.search(plain) and not DENIES_REFUND.search(plain)
+        full = promised and re.search(r"\bfull\b", plain, re.I)
+        if order and (promised or NO_FEE.search(plain)):
             result = await self.tools.call("check_return_policy", {
                 "product_id": order["product_id"], "order_id": order["order_number"]})
             status, product = result.get("order") or {}, result.get("product") or {}
@@ -88,7 +97,8 @@ class Compliance:
                 breach = (f"The agent promised a refund for order #{order['order_number']}, past "
                           f"its return window (ended {status['return_by']}).")
                 about, key = "supervisor", "late-refund"
-            elif NO_FEE.search(text) and "fee" in terms:
+            elif "fee" in terms and (NO_FEE.search(plain) or (full and any(
+                    USED.search(t.text) for t in memory.turns if t.leg == "customer"))):
                 breach = (f"The agent waived a fee the {product['name']}'s return terms charge: "
                           + next(s for s in sentences(terms) if "fee" in s))
                 about, key = "supervisor", "fee-waived"
@@ -101,7 +111,7 @@ class Compliance:
                                  key=key, sources=(quote("agent", text), *return_facts(result),
                                                    *await self.policies.cite("POL-RET", about)))
                 return
-        if promised and TOO_SOON.search(text) and "refund-time" not in memory.said:
+        if promised and TOO_SOON.search(plain) and "refund-time" not in memory.said:
             memory.said.add("refund-time")
             rule = await self.policies.sentence("POL-RET", "business days")
             yield Suggestion("alert", "high", "policy_violation",

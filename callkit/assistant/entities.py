@@ -15,7 +15,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
                 "statement", "overage", "payment"),
     "refund": ("refund", "refunds", "refunded", "return", "returns", "returning", "returnable",
                "send it back", "send them back", "money back"),
-    "exchange": ("exchange", "swap", "different size", "bigger size", "smaller size"),
+    "exchange": ("exchange", "swap", "different size", "bigger size", "smaller size",
+                 "half size", "size up", "size down", "a size bigger", "a size smaller"),
     # Something went wrong with what they bought: no time for an upsell.
     "complaint": ("still not here", "hasn't come", "hasn't arrived", "never came",
                   "never arrived", "never shows up", "late", "lost", "missing", "damaged",
@@ -25,7 +26,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
                  "package", "tracking", "haven't seen", "hasn't come", "where is"),
     "cancel": ("cancel", "cancelling", "canceling", "cancellation", "close my account",
                "switch to", "switching to", "competitor", "another provider", "take my business"),
-    "escalation": ("manager", "supervisor", "escalate", "someone above you", "your boss"),
+    # Asking for one ("your manager"), not mentioning one ("I'm the office manager").
+    "escalation": ("your manager", "a manager", "the manager", "your supervisor",
+                   "a supervisor", "the supervisor", "escalate", "someone above you",
+                   "your boss", "someone in charge"),
 }
 # Words about how the caller feels, not about a product ("the signal is terrible").
 FRUSTRATION = ("frustrated", "frustrating", "angry", "upset", "annoyed", "ridiculous",

@@ -42,6 +42,10 @@ _WORD = re.compile(r"[a-z][a-z'-]*")
 class Candidate:
     words: str
     cued: bool
+    surname: bool = False  # "mrs thibodeaux": only a surname, matched against last names
+
+
+TITLES = re.compile(r"\b(?:mr|mrs|ms|miss|mister|missus|dr)\.?\s+([a-z][a-z'-]+)")
 
 
 def _words_with_cues(text: str) -> list[tuple[str, bool]]:
@@ -71,4 +75,6 @@ def candidates(text: str) -> list[Candidate]:
         for word, _ in words:
             if word not in NEVER_IN_NAMES and word != spelling:
                 found.setdefault(f"{word} {spelling}", True)
-    return [Candidate(span, cued) for span, cued in found.items()]
+    surnames = {m.group(1) for m in TITLES.finditer(lower)} - NEVER_IN_NAMES
+    return ([Candidate(span, cued) for span, cued in found.items()]
+            + [Candidate(name, True, surname=True) for name in sorted(surnames)])

@@ -100,14 +100,15 @@ class Orders:
             cited.append(source("transcript", f"heard “{misheard}”: one digit off this "
                                 f"customer's order #{number}", "order number"))
         text = self._text(order, memory)
-        # The knowledge base's promise beyond the row: shipping times, or a trace when the
-        # caller says a delivered parcel never came.
-        about = {"processing": "ship within"}.get(order["status"])
+        # The knowledge base's promise beyond the row: shipping times, a trace when the
+        # caller says a delivered parcel never came, how long a refund takes once returned.
+        policy = {"processing": ("POL-SHIP", "ship within"),
+                  "returned": ("FAQ-REFUND-TIME", "")}.get(order["status"])
         if order["status"] == "delivered" and "shipping" in memory.topics:
-            about = "marked delivered"
-        if about:
-            text += " " + await self.policies.sentence("POL-SHIP", about)
-            cited += await self.policies.cite("POL-SHIP", about)
+            policy = ("POL-SHIP", "marked delivered")
+        if policy:
+            text += " " + await self.policies.sentence(*policy)
+            cited += await self.policies.cite(*policy)
         yield Suggestion("suggestion", "normal", "order_status", text.strip(),
                          key=f"order:{number}", sources=tuple(cited))
 
@@ -134,6 +135,8 @@ class Orders:
         if status == "processing":
             return (f"{head} It was placed {day_phrase(order['order_date'], self.today)} and has "
                     "not shipped yet.")
+        if status == "returned":
+            return f"{head} It was returned."
         return f"{head} Its status is {status}."
 
 

@@ -16,32 +16,27 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from ..events import TranscriptFinal
+from .answers import AccountAnswers
 from .compliance import Compliance
 from .entities import Mentions, find_mentions
 from .identity import Identity
 from .memory import CallMemory
 from .orders import Orders
-from .outputs import ContextUpdate, Output, Suggestion, first_name, money
-from .sources import (PolicyBook, bill_fact, quote, recommendation_fact, return_facts,
-                      sentences, source)
+from .outputs import ContextUpdate, Output, Suggestion
+from .sources import PolicyBook, quote, sentences, source
 from .tools import ToolRunner
 
 # Suggestion and ContextUpdate are imported from here by extensions and notebooks.
 __all__ = ["ContextUpdate", "Output", "RulesEngine", "Suggestion"]
 
-# A knowledge-base answer needs a question, a row sharing at least two of its words (one
-# shared word is chance: "home" in "I'm not home" and "home goods"), and a BM25 score well
-# ahead of the next row's or more words shared with the question than it.
-KB_MIN_MATCHED = 2
-KB_LEAD = 1.2
 QUESTION = re.compile(r"\?|^\s*(?:um,?\s+|uh,?\s+|so,?\s+|and\s+)*(?:how|what|when|where|why|"
                       r"can|could|do|does|is|are|will|would|should)\b|\b(?:how long|how much|"
                       r"how do|can i|could i|do you|is there|what is|what's|when will)\b", re.I)
 # A turn this negative (VADER compound) is frustration even without a word for it; milder
 # scores come with plain bad news ("my phone died").
 UPSET = -0.7
-# Topics the rules answer themselves: a knowledge-base answer on them would repeat a card.
-ANSWERED_BY_RULES = {"verify_identity", "card_number", "callback", "churn", "escalation"}
+# The agent looking a policy up: the knowledge base answers them too.
+LOOKS_UP_POLICY = re.compile(r"\b(?:policy|policies|rules)\b", re.I)
 
 
 class RulesEngine:
@@ -59,6 +54,7 @@ class RulesEngine:
         self.identity = Identity(tools, self.policies)
         self.orders = Orders(tools, self.policies, self.identity, self.today)
         self.compliance = Compliance(tools, self.policies)
+        self.answers = AccountAnswers(tools, self.policies)
 
     async def on_final(self, final: TranscriptFinal, memory: CallMemory) -> AsyncIterator[Output]:
         async for out in self._built_in(final, memory):
@@ -104,11 +100,17 @@ class RulesEngine:
                 if memory.customer is None or number != memory.customer["account_number"]:
                     async for out in self.orders.quoted(number, memory, explicit=False):
                         yield out
+        if memory.customer and memory.last_order and {"refund", "exchange"} & set(memory.topics):
+            async for out in self.answers.returns(memory):  # asked before the order was known
+                yield out
         async for out in self.compliance.card_number(final.leg, final.text, memory):
             yield out
         if final.leg == "agent":
             async for out in self.compliance.agent_turn(final.text, mentions, memory):
                 yield out
+            if LOOKS_UP_POLICY.search(final.text):  # "let me check our price match rules"
+                async for out in self.answers.answer(final.text, set(), memory):
+                    yield out
             return
         async for out in self._customer_turn(final, mentions, memory):
             yield out
@@ -185,11 +187,11 @@ class RulesEngine:
                              sources=(quote(final.leg, final.text),
                                       *await self.policies.cite("POL-ESC", about)))
         if "billing" in memory.topics:  # asked before they were identified, too
-            async for out in self._billing(memory):
+            async for out in self.answers.billing(memory):
                 answered.add("POL-BILL")
                 yield out
         if mentions.topics & {"refund", "exchange"}:
-            async for out in self._returns(memory):
+            async for out in self.answers.returns(memory):
                 answered |= {s.get("name") for s in out.sources}
                 yield out
         recent = memory.customer_sentiments()[-3:]
@@ -212,7 +214,7 @@ class RulesEngine:
             if QUESTION.search(question):  # with the sentence before it, which often says
                 # what "it" is ("I got a gift card for my birthday. Can I return it?")
                 asked = " ".join(said[max(0, i - 1):i + 1])
-                async for out in self._answer(asked, answered, memory):
+                async for out in self.answers.answer(asked, answered, memory):
                     yield out
         # Upsell once the caller has been helped and sounds pleased, not while they explain,
         # and never on a call about a problem (a complaint, a return, a late parcel).
@@ -221,101 +223,5 @@ class RulesEngine:
                     or min(memory.customer_sentiments()) <= -0.3)
         if (turn_sentiment >= 0.4 and memory.resolutions and memory.customer and not troubled
                 and len(memory.customer_sentiments()) >= 3 and not final.text.rstrip().endswith("?")):
-            async for out in self._upsell(memory):
+            async for out in self.answers.upsell(memory):
                 yield out
-
-    async def _answer(self, question: str, answered: set[str],
-                      memory: CallMemory) -> AsyncIterator[Output]:
-        """A question the knowledge base answers: its best-matching sentences, cited; not
-        from a row a card of this turn already used (``answered``: policy ids or titles)."""
-        result = await self.tools.call("search_knowledge", {"query": question[:200]})
-        matches = result.get("matches") or []
-        runner_up = matches[1]["score"] if len(matches) > 1 else 0.0
-        runner_up_matched = matches[1]["matched"] if len(matches) > 1 else 0
-        if (not matches or matches[0]["matched"] < KB_MIN_MATCHED
-                or (matches[0]["score"] < KB_LEAD * runner_up
-                    and matches[0]["matched"] <= runner_up_matched)):
-            return
-        row = matches[0]
-        topic = row.get("topic") or "knowledge"
-        if (f"kb:{row['id']}" in memory.said or answered & {row["id"], row["title"]}
-                or topic in ANSWERED_BY_RULES):
-            return
-        memory.said.add(f"kb:{row['id']}")
-        words = set(re.findall(r"[a-z0-9$%]+", question.lower()))
-        ranked = sorted(sentences(row["body"]), key=lambda s: -len(
-            words & set(re.findall(r"[a-z0-9$%]+", s.lower()))))
-        text = " ".join(ranked[:2])
-        yield Suggestion("info", "normal", topic, f"{row['title']}: {text}",
-                         key=f"kb:{row['id']}", confidence=0.8,
-                         sources=(source("policy", row["body"], row["title"]),))
-
-    async def _upsell(self, memory: CallMemory) -> AsyncIterator[Output]:
-        if "upsell" in memory.said:
-            return
-        memory.said.add("upsell")
-        product = await self.tools.recommend_product(memory.customer["id"])
-        if product is None:
-            return
-        yield Suggestion("suggestion", "low", "upsell",
-                         f"Upsell opportunity: {first_name(memory.customer)} may like the "
-                         f"{product['name']} ({money(product['price'])}), which goes with their "
-                         "last purchase.", key="upsell", confidence=0.6,
-                         sources=(recommendation_fact(product),))
-
-    async def _billing(self, memory: CallMemory) -> AsyncIterator[Output]:
-        if memory.customer is None or "billing" in memory.said:
-            return
-        bill = await self.tools.latest_bill(memory.customer["id"])
-        if bill is None:
-            return
-        memory.said.add("billing")
-        lines = " + ".join(f"{money(line['amount'])} {line['description']}"
-                           for line in bill["lines"])
-        billed_on = dt.date.fromisoformat(bill["billed_on"])
-        usual = ""
-        if bill["previous_total"] is not None and bill["previous_total"] != bill["total"]:
-            usual = f" (the bill before was {money(bill['previous_total'])})"
-        memory.resolutions.append(f"explained the {money(bill['total'])} bill")
-        overage = any("overage" in line["description"].lower() for line in bill["lines"])
-        rules = [await self.policies.sentence("POL-BILL", about)
-                 for about in ("each line", *(("per GB",) if overage else ()), "overage credit")]
-        yield Suggestion("suggestion", "normal", "billing",
-                         f"{first_name(memory.customer)} was billed {money(bill['total'])} on "
-                         f"{billed_on:%b} {billed_on.day}: {lines}{usual}. " + " ".join(rules),
-                         sources=(bill_fact(bill),
-                                  *await self.policies.cite("POL-BILL", "overage credit")))
-
-    async def _returns(self, memory: CallMemory) -> AsyncIterator[Output]:
-        order = memory.last_order
-        if order is None and memory.context and memory.context["orders"]:
-            order = memory.context["orders"][0]
-        if order is None or f"return:{order['order_number']}" in memory.said:
-            return
-        memory.said.add(f"return:{order['order_number']}")
-        result = await self.tools.call("check_return_policy", {
-            "product_id": order["product_id"], "order_id": order["order_number"]})
-        product = result.get("product")
-        if product is None:
-            return
-        days = product["return_window_days"]
-        status = result.get("order", {})
-        cited = list(return_facts(result))
-        if days == 0:  # final sale: the terms say so, a deadline would only confuse
-            window = ""
-        elif status.get("return_by"):
-            window = (f"Order #{order['order_number']} can be returned until "
-                      f"{status['return_by']}." if status["returnable"] else
-                      f"Order #{order['order_number']} is past its return window "
-                      f"(ended {status['return_by']}). "
-                      + await self.policies.sentence("POL-RET", "supervisor"))
-            if not status["returnable"]:  # the supervisor's part comes from the policy
-                cited += await self.policies.cite("POL-RET", "supervisor")
-        else:
-            window = (f"Order #{order['order_number']} has not been delivered yet, so the "
-                      f"{days} days start on delivery.")
-        memory.resolutions.append(f"return policy for the {product['name']} explained")
-        yield Suggestion("suggestion", "normal", "return_policy",
-                         f"Return policy for the {product['name']} ({days}-day window): "
-                         f"{product['return_policy']} {window}".strip(),
-                         key=f"refund:{order['order_number']}", sources=tuple(cited))

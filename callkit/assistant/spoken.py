@@ -72,22 +72,54 @@ def normalize_email(text: str) -> str | None:
     if written:
         return written.group(0).lower().rstrip(".")
     # Letters spelled out one by one ("s a r a h", "j-o-h-n") are one word of the address.
-    lower = SPELLED.sub(lambda m: re.sub(r"[^a-z0-9]", "", m.group(0)), text.lower())
+    lower = re.sub(r"\b(?:all )?one word\b", " ", text.lower())
+    lower = SPELLED.sub(lambda m: re.sub(r"[^a-z0-9]", "", m.group(0)), lower)
     # Digits said as words belong to the word before them ("nguyen eighty eight").
     lower = normalize_numbers(lower, min_digits=1)
-    spoken = re.search(
-        r"\b([a-z0-9]+(?:\s+\d+)*(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+(?:\s+\d+)*)*)"
-        r"\s+at\s+([a-z0-9]+(?:\s+dot\s+[a-z0-9]+)+)\b",
-        lower,
-    )
-    if not spoken:
-        return None
-    local, domain = spoken.groups()
-    local = re.sub(r"\s+(?=\d)", "", local)
-    for word, sym in (("dot", "."), ("underscore", "_"), ("dash", "-")):
-        local = re.sub(rf"\s+{word}\s+", sym, local)
-    domain = re.sub(r"\s+dot\s+", ".", domain)
-    return f"{local}@{domain}"
+    return _spoken_email(re.findall(r"[a-z0-9']+|[,.;:!?]", lower))
+
+
+# Words that end the local part when reading back from "at": what people say before an
+# address ("my email is", "yeah it's", "no wait, try").
+_BEFORE_ADDRESS = frozenset("""is it's its email e-mail mail address yeah yes sure try wait no sorry
+um uh okay ok my the that's thats it was one or and to me send use write reach at on under""".split())
+_SEPARATORS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-"}
+_PUNCT = frozenset(",.;:!?")
+
+
+def _spoken_email(words: list[str]) -> str | None:
+    """ "percy dot nakagawa at tide well dot com" → percy.nakagawa@tidewell.com. Recognizers
+    split names into words ("tide well", "rose hill garden"), so the words between separators
+    are joined; the local part reads back from "at" to what people say before an address."""
+    for i, word in enumerate(words):
+        if word != "at":
+            continue
+        domain, j = [[]], i + 1
+        while j < len(words) and words[j] not in _PUNCT and len(domain[-1]) < 4:
+            if words[j] == "dot":
+                domain.append([])
+            else:
+                domain[-1].append(words[j])
+            j += 1
+            if len(domain) > 1 and domain[-1] and (j >= len(words) or words[j] != "dot") \
+                    and len(words[j - 1]) > 1:
+                break  # a top-level domain said as a word ends the address ("com")
+        domain = [part for part in domain if part]
+        local, k = [[]], i - 1
+        while k >= 0 and words[k] not in _PUNCT and words[k] not in _BEFORE_ADDRESS:
+            if words[k] in _SEPARATORS:
+                local.insert(0, [words[k]])
+                local.insert(0, [])
+            elif not local[0] or local[0][0] != words[k]:  # "solveig s o l v e i g": once
+                local[0].insert(0, words[k])
+            k -= 1
+        local = [part for part in local if part]
+        if len(domain) < 2 or not local or len(sum(local, [])) > 8:
+            continue
+        head = "".join(_SEPARATORS.get(p[0], "".join(p)) if len(p) == 1 else "".join(p)
+                       for p in local)
+        return f"{head}@{'.'.join(''.join(part) for part in domain)}"
+    return None
 
 
 def _digit_runs(tokens: list[str]):

@@ -177,8 +177,17 @@ def _names_said(con: duckdb.DuckDBPyConnection, text: str) -> list[dict[str, Any
     (Jaro-Winkler alone rates "sara jon" close to "sarah johnson": the prefix carries it).
     Names that sound the same (Metaphone) score as close as a one-letter slip: on a phone
     line they are the same name, and the caller must be asked which one they are."""
-    spans = names.candidates(text)
+    found = names.candidates(text)
+    spans = [c for c in found if not c.surname]
+    # A title and a surname ("mrs thibodeaux") may name one customer, or several.
+    surnames = [c.words for c in found if c.surname]
     rows = records(con.execute(
+        f"SELECT {CUSTOMER_COLUMNS}, $1 AS span, true AS cued FROM customers "
+        "WHERE list_contains($2, list_extract(string_split(lower(name), ' '), -1)) LIMIT 50",
+        ["", surnames])) if surnames else []
+    for row in rows:
+        row["span"] = row["name"].lower()  # a surname alone: as sure as a name said in full
+    rows += records(con.execute(
         f"SELECT {CUSTOMER_COLUMNS}, q.span, q.cued FROM customers, "
         "(SELECT unnest($1) AS span, unnest($2) AS cued) q "
         "WHERE left(lower(name), 1) = left(q.span, 1) "
@@ -304,6 +313,7 @@ class ToolRunner:
         self._run = run
         self._report = report
         self.today = today or dt.date.today()
+        self._products: list[dict[str, Any]] | None = None
         dated = {"check_return_policy": functools.partial(check_return_policy, today=self.today)}
         # Tools from callkit.extensions replace built-in ones of the same name.
         self.tools = {**TOOLS, **dated, **(overrides or {})}
@@ -325,6 +335,13 @@ class ToolRunner:
 
     async def recommend_product(self, customer_id: int) -> dict[str, Any] | None:
         return await self._run(recommend_product, customer_id)
+
+    async def products(self) -> list[dict[str, Any]]:
+        """The catalogue (a few dozen rows): id, name, category."""
+        if self._products is None:
+            self._products = await self._run(lambda con: records(con.execute(
+                "SELECT id, name, category FROM products ORDER BY id")))
+        return self._products
 
     async def policies(self) -> dict[str, dict[str, Any]]:
         """The knowledge base's rows by id (a few dozen: read whole, once per call)."""

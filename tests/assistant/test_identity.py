@@ -153,3 +153,40 @@ def test_return_windows_are_judged_on_the_engines_date(con):
     args = {"product_id": "P-1010", "order_id": "70455"}  # delivered Nov 5, 45 days
     assert check_return_policy(con, args, today=dt.date(2026, 12, 20))["order"]["returnable"]
     assert not check_return_policy(con, args, today=dt.date(2026, 12, 21))["order"]["returnable"]
+
+
+async def test_a_title_and_a_surname_shared_by_two_are_candidates(con):
+    apply_fixtures(con, {"customers": [
+        {**BEN, "name": "Lionel Okafor", "email": "lionel@example.org", "account_number": "60333"}]})
+    call = Call(con)
+    await call.say("customer", "Hi, this is Mr. Okafor.")
+    assert call.memory.customer is None
+    assert sorted(c["name"] for c in call.memory.candidates) == ["Ben Okafor", "Lionel Okafor"]
+
+
+async def test_a_product_named_before_buying_gets_its_return_terms(con):
+    call = Call(con)
+    await call.say("customer", "I'm thinking of getting the Nimbus tablet for my dad. If he "
+                               "doesn't like it, how long would I have to send it back?")
+    terms = call.shown("return_policy")
+    assert any("Nimbus 10-inch Tablet (15-day window" in s.text for s in terms)
+    assert call.memory.customer is None
+
+
+async def test_refund_promises_are_checked_against_the_terms(con):
+    apply_fixtures(con, {"orders": [{**BEN_ORDER, "order_number": "70466", "product_id": "P-1011",
+                                     "delivered_at": "2026-11-20"}]})
+    call = Call(con)
+    await call.say("customer", "Account six oh three two two. I opened the Brew Pro coffee "
+                               "maker and used it twice, order seven oh four six six.")
+    await call.say("agent", "A refund's not something I can do past the window.")
+    assert not call.shown("policy_violation")  # declining is no promise
+    await call.say("agent", "No problem, you'll get the full one forty nine back on your card.")
+    alert, = call.shown("policy_violation")
+    assert "restocking fee" in alert.text
+
+
+async def test_the_agent_looking_a_policy_up_gets_the_answer(con):
+    call = Call(con)
+    await call.say("agent", "Let me check what our price match rules are.")
+    assert any("14 days" in s.text for s in call.shown("billing"))

@@ -36,3 +36,19 @@ def test_short_runs_and_oh_as_a_word_are_left_alone():
 ])
 def test_emails_written_or_spoken(text, email):
     assert normalize_email(text) == email
+
+
+def test_spoken_addresses_as_recognizers_write_them():
+    from callkit.assistant.spoken import normalize_email
+    cases = {
+        "yeah percy dot nakagawa at tide well dot com": "percy.nakagawa@tidewell.com",
+        "it's rose hill garden all one word at blue jay mail dot com":
+            "rosehillgarden@bluejaymail.com",
+        "no sorry it's o d a l y s dot f q at sun post dot i o": "odalys.fq@sunpost.io",
+        "sure solveig s o l v e i g dot m at fern light dot org": "solveig.m@fernlight.org",
+        "my email is d underscore nguyen eighty eight at gmail dot com": "d_nguyen88@gmail.com",
+        "jane dash doe at mail dot co dot uk please": "jane-doe@mail.co.uk",
+    }
+    for said, address in cases.items():
+        assert normalize_email(said) == address, said
+    assert normalize_email("I'll be at home at noon") is None
