@@ -12,7 +12,6 @@ connection; the calls go on.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import logging
 from typing import Any
@@ -25,13 +24,13 @@ from ..assets import asset, esm, plotly_module
 from . import queries
 from .panels import refresh
 from .queries import Period
-from .reader import close_after, open_reader, running_loop
+from .reader import ReaderWidget, open_reader, running_loop
 
 log = logging.getLogger(__name__)
 PERIODS = (1, 7, 28, 90, 365)  # the period menu, in days before today
 
 
-class Dashboard(anywidget.AnyWidget):
+class Dashboard(ReaderWidget, anywidget.AnyWidget):
     _esm = plotly_module() + esm("dashboard.js")
     _css = asset("dashboard.css")
 
@@ -44,7 +43,6 @@ class Dashboard(anywidget.AnyWidget):
         self._loop = running_loop("Dashboard")
         self._db = open_reader(source)  # first: a bad source opens no comm
         self._follower: asyncio.Task | None = None
-        self._closing: concurrent.futures.Future | None = None
         super().__init__(days=days, **kwargs)
         self.refresh_s = refresh_s
         self._wake = asyncio.Event()
@@ -92,19 +90,8 @@ class Dashboard(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop refreshing and close the dashboard's connection (the calls go on)."""
-        # No _db: __init__ stopped before opening one (this runs from __del__ too).
-        if getattr(self, "_db", None) is not None and self._closing is None:
-            if self._loop.is_closed():
-                self._db.close()
-            else:
-                self._closing = asyncio.run_coroutine_threadsafe(
-                    close_after([self._follower], self._db), self._loop)
+        self._release([self._follower])
         super().close()
-
-    async def aclose(self) -> None:
-        """close(), then wait until the connection is closed."""
-        self.close()
-        await asyncio.wrap_future(self._closing)
 
 
 def _payload(con: duckdb.DuckDBPyConnection, period: Period) -> dict:

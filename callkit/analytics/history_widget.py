@@ -11,7 +11,6 @@ go of the connection.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import json
 import logging
@@ -24,14 +23,14 @@ import traitlets
 from ..assets import asset, esm
 from .export import export_call
 from .history import call_timeline, filter_choices, find_calls
-from .reader import close_after, open_reader, running_loop
+from .reader import ReaderWidget, open_reader, running_loop
 
 log = logging.getLogger(__name__)
 TEXT_FILTERS = ("customer", "agent", "status", "sentiment", "topic", "text")
 MAX_ROWS = 500
 
 
-class CallHistory(anywidget.AnyWidget):
+class CallHistory(ReaderWidget, anywidget.AnyWidget):
     _esm = esm("call_history.js")
     _css = asset("call_history.css")
 
@@ -42,7 +41,6 @@ class CallHistory(anywidget.AnyWidget):
         self._loop = running_loop(type(self).__name__)
         self._db = open_reader(source)  # first: a bad source opens no comm
         self._tasks: set[asyncio.Task] = set()
-        self._closing: concurrent.futures.Future | None = None
         super().__init__(**kwargs)
         self.on_msg(self._on_msg)
 
@@ -91,19 +89,8 @@ class CallHistory(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop answering and close the widget's connection."""
-        # No _db: __init__ stopped before opening one (this runs from __del__ too).
-        if getattr(self, "_db", None) is not None and self._closing is None:
-            if self._loop.is_closed():
-                self._db.close()
-            else:
-                self._closing = asyncio.run_coroutine_threadsafe(
-                    close_after(list(self._tasks), self._db), self._loop)
+        self._release(list(self._tasks))
         super().close()
-
-    async def aclose(self) -> None:
-        """close(), then wait until the connection is closed."""
-        self.close()
-        await asyncio.wrap_future(self._closing)
 
 
 class CallReplay(CallHistory):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,3 +40,24 @@ async def close_after(tasks: Iterable[asyncio.Task | None], db: Database) -> Non
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.to_thread(db.close)
+
+
+class ReaderWidget:
+    """What the analytics widgets share: a reading connection of their own (``_db``) on the
+    kernel's loop (``_loop``), released with the widget, after the tasks that use it."""
+
+    _closing: concurrent.futures.Future | None = None
+
+    def _release(self, tasks: Iterable[asyncio.Task | None]) -> None:
+        # No _db: __init__ stopped before opening one (this runs from __del__ too).
+        if getattr(self, "_db", None) is not None and self._closing is None:
+            if self._loop.is_closed():
+                self._db.close()
+            else:
+                self._closing = asyncio.run_coroutine_threadsafe(close_after(tasks, self._db),
+                                                                 self._loop)
+
+    async def aclose(self) -> None:
+        """close(), then wait until the connection is closed."""
+        self.close()
+        await asyncio.wrap_future(self._closing)

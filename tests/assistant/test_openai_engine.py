@@ -423,19 +423,25 @@ async def test_the_stream_is_closed_after_a_timeout_mid_stream(fixed_con, holdin
     await engine.aclose()
 
 
-async def test_a_call_ending_mid_stream_closes_stream_and_client(fixed_con, no_leaks,
-                                                                 holding):
-    holding.hold = content_chunks(ANSWER)[:20]  # past the opening: the card has started
-    settings = stage_settings(holding)
-
+def stage_on_bus(con, settings):
+    """The assistant stage on a bus of its own, with every model stream it opens spied on."""
     async def run_db(fn, *args):
-        return fn(fixed_con, *args)
+        return fn(con, *args)
 
     bus, events = Bus(), []
     assistant = Assistant("c", settings, run_db, bus.publish)
     streams = spy_streams(assistant.engine)
     bus.subscribe(assistant.handle, TranscriptFinal, CallEnded)
     bus.subscribe(events.append)
+    return bus, events, assistant, streams
+
+
+async def test_a_call_ending_mid_stream_closes_stream_and_client(fixed_con, no_leaks,
+                                                                 holding):
+    holding.hold = content_chunks(ANSWER)[:20]  # past the opening: the card has started
+    settings = stage_settings(holding)
+
+    bus, events, assistant, streams = stage_on_bus(fixed_con, settings)
     bus.publish(customer("Where are my headphones?", 1, 0))
     await asyncio.wait_for(holding.holding.wait(), 5)
     while not any(isinstance(e, SuggestionToken) for e in events):
@@ -454,14 +460,7 @@ async def test_a_call_ending_during_the_debounce_closes_the_stream(fixed_con, no
                                "follow the parcel.", topic="shipping")]
     settings = stage_settings(server, suggestion_min_gap_s=60.0)
 
-    async def run_db(fn, *args):
-        return fn(fixed_con, *args)
-
-    bus, events = Bus(), []
-    assistant = Assistant("c", settings, run_db, bus.publish)
-    streams = spy_streams(assistant.engine)
-    bus.subscribe(assistant.handle, TranscriptFinal, CallEnded)
-    bus.subscribe(events.append)
+    bus, events, assistant, streams = stage_on_bus(fixed_con, settings)
     bus.publish(customer("Where are my headphones?", 1, 0))
     await bus.drain()
     bus.publish(customer("Can I follow it?", 2, 3))
