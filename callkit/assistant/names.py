@@ -7,7 +7,8 @@ search_type "spoken"). A candidate a cue introduces ("my name is", "this is", "c
 may match a little less closely (a misheard letter); one without a cue must match almost
 exactly. Spelled-out letters ("K O W A L C Z Y K") are joined into the word they spell, and
 may stand next to any other word said in the turn (the first name said before the spelling).
-Words that are never part of a name here (weekdays, months, street words) end a candidate.
+Words that are never part of a name here (weekdays, most months, street words) end a
+candidate; words that are also surnames (Hill, Park, West, May) are not among them.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ CUES = re.compile(r"\b(?:i'm|i am|my name is|my name's|name is|name's|this is|it
                   r"calling for|speaking with|account holder is|under|the name)\s+$")
 NEVER_IN_NAMES = frozenset("""
 monday tuesday wednesday thursday friday saturday sunday morning afternoon evening night today
-tomorrow yesterday january february march april may june july august september october november
-december street st road rd avenue ave lane drive boulevard heights valley park court place way
-hill hills springs spring city town county north south east west the a an and or but of to in on
+tomorrow yesterday january february march july september october november december street st
+road rd avenue ave lane drive boulevard heights valley court the a an and or but of to in on
 at for from with my your our their his her it is was be am are i you we they he she me him us
 them this that there here what who yes no not okay ok hi hello hey thanks thank please sorry um
 uh yeah so just calling about order account number email phone card bill refund return package

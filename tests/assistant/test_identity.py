@@ -190,3 +190,11 @@ async def test_the_agent_looking_a_policy_up_gets_the_answer(con):
     call = Call(con)
     await call.say("agent", "Let me check what our price match rules are.")
     assert any("14 days" in s.text for s in call.shown("billing"))
+
+
+async def test_a_surname_that_is_also_a_word_still_names_a_customer(con):
+    apply_fixtures(con, {"customers": [{**ANNA, "name": "Helen Park", "email": "hp@example.org",
+                                        "account_number": "60344"}]})
+    call = Call(con)
+    await call.say("customer", "Hi, this is Helen Park.")
+    assert call.customers_shown() == ["Helen Park"]
