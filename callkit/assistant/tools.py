@@ -1,4 +1,5 @@
-"""The assistant's tools: OpenAI function schemas and one DuckDB implementation each.
+"""The assistant's tools: one DuckDB implementation each (their OpenAI function schemas are in
+tool_schemas.py).
 
 Every tool takes a DuckDB connection plus the model's arguments and returns a JSON-able
 dict. Bad input never raises: it returns ``{"error": {"code", "message"}}``, which an engine
@@ -23,76 +24,13 @@ from ..store import knowledge
 from .records import CUSTOMER_COLUMNS, customer_context, latest_bill, recommend_product, records
 from . import names
 from .spoken import digits_of, normalize_email
+from .tool_schemas import TOOL_SCHEMAS
 
 __all__ = ["TOOLS", "TOOL_SCHEMAS", "ToolError", "ToolRunner", "call_tool", "customer_context",
            "latest_bill", "records"]
 
 NAME_MIN_SCORE = 0.80
 MAX_MATCHES = 5
-
-TOOL_SCHEMAS: list[dict[str, Any]] = [
-    {
-        "type": "function",
-        "function": {
-            "name": "lookup_customer",
-            "description": "Search customers by name, email, phone or account number, or "
-            "(search_type 'spoken') find the customers whose name is said in a sentence. "
-            "Names may be misspelled or spoken; returns ranked matches with scores.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "query": {"type": "string"},
-                    "search_type": {"enum": ["name", "email", "phone", "account", "spoken"]},
-                },
-                "required": ["query"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "get_order_status",
-            "description": "Check an order's status, carrier and ETA by order number "
-            "(digits, '#78901' or spoken digits).",
-            "parameters": {
-                "type": "object",
-                "properties": {"order_id": {"type": "string"}},
-                "required": ["order_id"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "check_return_policy",
-            "description": "Get the return terms for a product (id like 'P-1001' or its "
-            "name) from the knowledge base; with an order number, also whether that order "
-            "can still be returned.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "product_id": {"type": "string"},
-                    "order_id": {"type": "string"},
-                },
-                "required": ["product_id"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "search_knowledge",
-            "description": "Full-text search of the company's policies and FAQs (returns, "
-            "shipping, billing, escalation, payment cards, warranty...); cite the policy used.",
-            "parameters": {
-                "type": "object",
-                "properties": {"query": {"type": "string"}},
-                "required": ["query"],
-            },
-        },
-    },
-]
-
 
 class ToolError(Exception):
     def __init__(self, code: str, message: str):
