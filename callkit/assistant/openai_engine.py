@@ -16,15 +16,15 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
 from ..events import TranscriptFinal
 from .memory import CallMemory
-from .outputs import TOPICS
+from .model_output import (MessageStream, StreamOutput, SuggestionBegin, SuggestionEnd,
+                           SuggestionText, confidence_of, model_topic)
 from .redact import redact
-from .rules import Output, RulesEngine, Suggestion
+from .rules import RulesEngine, Suggestion
 from .sources import Source, source, tool_sources
 from .summary import Summary, summarize
 from .tools import TOOL_SCHEMAS, ToolRunner
@@ -56,124 +56,8 @@ log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 3
 TRANSCRIPT_TURNS = 12
 
-# The topics a model's suggestion may have (the policy's cooldown key is built from it): the
-# rules' own (outputs.TOPICS), so engines compare topic for topic. A model words its topic
-# freely; anything not there or in TOPIC_WORDS becomes the suggestion's kind, so inventing a
-# new word each turn cannot get past the cooldown.
-MODEL_TOPICS = frozenset(TOPICS) - {"identified", "tier"}  # the rules' cards, from the panel
-TOPIC_WORDS = {
-    "order": "order_status", "orders": "order_status", "status": "order_status",
-    "delivery": "shipping", "shipment": "shipping", "tracking": "shipping",
-    "refund": "return_policy", "refunds": "return_policy", "return": "return_policy",
-    "returns": "return_policy", "exchange": "return_policy", "payment": "billing",
-    "charge": "billing", "charges": "billing", "invoice": "billing", "bill": "billing",
-    "account": "verify_identity", "identity": "verify_identity",
-    "verification": "verify_identity", "verify": "verify_identity", "retention": "churn",
-    "cancel": "churn", "cancellation": "churn", "manager": "escalation",
-    "supervisor": "escalation", "upgrade": "upsell", "policy": "policy_violation",
-    "compliance": "policy_violation", "angry": "frustration", "followup": "callback",
-}
-# A model that does not say how sure it is gets the rules' usual confidence.
-DEFAULT_CONFIDENCE = 0.9
-
-
-def model_topic(word: str, kind: str) -> str:
-    """The model's free-worded topic as one of MODEL_TOPICS, else the kind."""
-    word = re.sub(r"[^a-z]", "", word.lower())
-    word = TOPIC_WORDS.get(word, word)
-    return word if word in MODEL_TOPICS else kind
-
-
-def _confidence(value: str | None) -> float:
-    """0..1 from the model's "confidence" (a percentage is accepted too)."""
-    try:
-        number = float(value) if value is not None else DEFAULT_CONFIDENCE
-    except ValueError:
-        return DEFAULT_CONFIDENCE
-    if not number == number:  # NaN
-        return DEFAULT_CONFIDENCE
-    if 1.0 < number <= 100.0:
-        number /= 100.0
-    return min(max(number, 0.0), 1.0)
-
-
 class EngineFailure(Exception):
     """The model could not produce a suggestion for this turn."""
-
-
-@dataclass(frozen=True)
-class SuggestionBegin:
-    kind: str
-    priority: str
-    topic: str  # one of MODEL_TOPICS, or the kind
-    # What the tools the model called for this answer returned: the facts it was given
-    # (which of them it used, only the model knows; nothing else is cited).
-    sources: tuple[Source, ...] = ()
-    confidence: float = DEFAULT_CONFIDENCE
-
-    @property
-    def policy_key(self) -> str:
-        return f"model:{self.topic}"
-
-
-@dataclass(frozen=True)
-class SuggestionText:
-    text: str
-
-
-@dataclass(frozen=True)
-class SuggestionEnd:
-    interrupted: bool = False
-
-
-StreamOutput = Output | SuggestionBegin | SuggestionText | SuggestionEnd
-
-
-class MessageStream:
-    """Reads ``{"type": …, "priority": …, "topic": …, "confidence": …, "message": "…"}`` as
-    it streams in and hands out the message's characters as soon as they arrive."""
-
-    def __init__(self) -> None:
-        self.buffer = ""
-        self.header: dict[str, str] | None = None
-        self._pos: int | None = None  # index in buffer of the next message character
-        self.message = ""
-        self.closed = False
-
-    def feed(self, text: str) -> str:
-        self.buffer += text
-        if self._pos is None:
-            start = re.search(r'"message"\s*:\s*"', self.buffer)
-            if start is None:
-                return ""
-            head = self.buffer[:start.start()]
-            self.header = {k: m.group(1) for k in ("type", "priority", "topic")
-                           if (m := re.search(rf'"{k}"\s*:\s*"([^"]*)"', head))}
-            number = re.search(r'"confidence"\s*:\s*"?(-?[0-9]*\.?[0-9]+)', head)
-            if number:
-                self.header["confidence"] = number.group(1)
-            self._pos = start.end()
-        out = []
-        while not self.closed and self._pos < len(self.buffer):
-            ch = self.buffer[self._pos]
-            if ch == '"':
-                self.closed = True
-                break
-            if ch == "\\":
-                escape = re.match(r'\\(u[0-9a-fA-F]{4}|["\\/bfnrt])', self.buffer[self._pos:])
-                if escape is None:
-                    break  # the rest of the escape has not arrived yet
-                out.append(json.loads(f'"{escape.group(0)}"'))
-                self._pos += len(escape.group(0))
-                continue
-            out.append(ch)
-            self._pos += 1
-        piece = "".join(out)
-        self.message += piece
-        return piece
-
-    def declined(self) -> bool:
-        return bool(re.search(r'"type"\s*:\s*"none"', self.buffer))
 
 
 def _context_message(memory: CallMemory) -> str:
@@ -295,7 +179,7 @@ class OpenAIEngine:
         return SuggestionBegin(
             kind=kind, priority=priority if priority in ("low", "normal", "high") else "normal",
             topic=model_topic(header.get("topic", ""), kind), sources=sources,
-            confidence=_confidence(header.get("confidence")))
+            confidence=confidence_of(header.get("confidence")))
 
     async def _deltas(self, messages: list[dict[str, Any]]):
         """The streamed deltas of one completion; any failure becomes an EngineFailure.

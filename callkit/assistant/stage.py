@@ -23,7 +23,8 @@ from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallerID, CallSumma
                       TranscriptFinal, TranscriptPartial)
 from ..extensions import Extensions
 from .memory import CallMemory, sentiment_label
-from .openai_engine import OpenAIEngine, SuggestionBegin, SuggestionEnd, SuggestionText
+from .model_output import SuggestionBegin, SuggestionEnd, SuggestionText
+from .openai_engine import OpenAIEngine
 from .policy import SuggestionPolicy
 from .rules import ContextUpdate, RulesEngine, Suggestion
 from .summary import summarize

@@ -8,9 +8,9 @@ from aiohttp import web
 from openai import AsyncOpenAI
 
 from callkit.assistant.memory import CallMemory
-from callkit.assistant.openai_engine import (DEFAULT_CONFIDENCE, MessageStream, OpenAIEngine,
-                                             SuggestionBegin, SuggestionEnd, SuggestionText,
-                                             model_topic)
+from callkit.assistant.model_output import (DEFAULT_CONFIDENCE, MessageStream, SuggestionBegin,
+                                            SuggestionEnd, SuggestionText, model_topic)
+from callkit.assistant.openai_engine import OpenAIEngine
 from callkit.assistant.rules import ContextUpdate, RulesEngine, Suggestion
 from callkit.assistant.stage import Assistant, _opening_complete
 from callkit.assistant.tools import ToolRunner

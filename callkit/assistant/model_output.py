@@ -1,0 +1,126 @@
+"""What a model's streamed answer becomes: a card's header (kind, priority, topic within the
+rules' vocabulary, confidence), then its message, read character by character as the JSON
+streams in, so the agent sees the words as the model writes them."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from .outputs import TOPICS, Output, Source
+
+# The topics a model's suggestion may have (the policy's cooldown key is built from it): the
+# rules' own (outputs.TOPICS), so engines compare topic for topic. A model words its topic
+# freely; anything not there or in TOPIC_WORDS becomes the suggestion's kind, so inventing a
+# new word each turn cannot get past the cooldown.
+MODEL_TOPICS = frozenset(TOPICS) - {"identified", "tier"}  # the rules' cards, from the panel
+TOPIC_WORDS = {
+    "order": "order_status", "orders": "order_status", "status": "order_status",
+    "delivery": "shipping", "shipment": "shipping", "tracking": "shipping",
+    "refund": "return_policy", "refunds": "return_policy", "return": "return_policy",
+    "returns": "return_policy", "exchange": "return_policy", "payment": "billing",
+    "charge": "billing", "charges": "billing", "invoice": "billing", "bill": "billing",
+    "account": "verify_identity", "identity": "verify_identity",
+    "verification": "verify_identity", "verify": "verify_identity", "retention": "churn",
+    "cancel": "churn", "cancellation": "churn", "manager": "escalation",
+    "supervisor": "escalation", "upgrade": "upsell", "policy": "policy_violation",
+    "compliance": "policy_violation", "angry": "frustration", "followup": "callback",
+}
+# A model that does not say how sure it is gets the rules' usual confidence.
+DEFAULT_CONFIDENCE = 0.9
+
+
+def model_topic(word: str, kind: str) -> str:
+    """The model's free-worded topic as one of MODEL_TOPICS, else the kind."""
+    word = re.sub(r"[^a-z]", "", word.lower())
+    word = TOPIC_WORDS.get(word, word)
+    return word if word in MODEL_TOPICS else kind
+
+
+def confidence_of(value: str | None) -> float:
+    """0..1 from the model's "confidence" (a percentage is accepted too)."""
+    try:
+        number = float(value) if value is not None else DEFAULT_CONFIDENCE
+    except ValueError:
+        return DEFAULT_CONFIDENCE
+    if not number == number:  # NaN
+        return DEFAULT_CONFIDENCE
+    if 1.0 < number <= 100.0:
+        number /= 100.0
+    return min(max(number, 0.0), 1.0)
+
+
+@dataclass(frozen=True)
+class SuggestionBegin:
+    kind: str
+    priority: str
+    topic: str  # one of MODEL_TOPICS, or the kind
+    # What the tools the model called for this answer returned: the facts it was given
+    # (which of them it used, only the model knows; nothing else is cited).
+    sources: tuple[Source, ...] = ()
+    confidence: float = DEFAULT_CONFIDENCE
+
+    @property
+    def policy_key(self) -> str:
+        return f"model:{self.topic}"
+
+
+@dataclass(frozen=True)
+class SuggestionText:
+    text: str
+
+
+@dataclass(frozen=True)
+class SuggestionEnd:
+    interrupted: bool = False
+
+
+StreamOutput = Output | SuggestionBegin | SuggestionText | SuggestionEnd
+
+
+class MessageStream:
+    """Reads ``{"type": …, "priority": …, "topic": …, "confidence": …, "message": "…"}`` as
+    it streams in and hands out the message's characters as soon as they arrive."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.header: dict[str, str] | None = None
+        self._pos: int | None = None  # index in buffer of the next message character
+        self.message = ""
+        self.closed = False
+
+    def feed(self, text: str) -> str:
+        self.buffer += text
+        if self._pos is None:
+            start = re.search(r'"message"\s*:\s*"', self.buffer)
+            if start is None:
+                return ""
+            head = self.buffer[:start.start()]
+            self.header = {k: m.group(1) for k in ("type", "priority", "topic")
+                           if (m := re.search(rf'"{k}"\s*:\s*"([^"]*)"', head))}
+            number = re.search(r'"confidence"\s*:\s*"?(-?[0-9]*\.?[0-9]+)', head)
+            if number:
+                self.header["confidence"] = number.group(1)
+            self._pos = start.end()
+        out = []
+        while not self.closed and self._pos < len(self.buffer):
+            ch = self.buffer[self._pos]
+            if ch == '"':
+                self.closed = True
+                break
+            if ch == "\\":
+                escape = re.match(r'\\(u[0-9a-fA-F]{4}|["\\/bfnrt])', self.buffer[self._pos:])
+                if escape is None:
+                    break  # the rest of the escape has not arrived yet
+                out.append(json.loads(f'"{escape.group(0)}"'))
+                self._pos += len(escape.group(0))
+                continue
+            out.append(ch)
+            self._pos += 1
+        piece = "".join(out)
+        self.message += piece
+        return piece
+
+    def declined(self) -> bool:
+        return bool(re.search(r'"type"\s*:\s*"none"', self.buffer))
