@@ -38,8 +38,12 @@ DENIES_REFUND = re.compile(r"\b(?:no|not|can't|cannot|won't|unable to)\b[^.?!]{0
                            r"not possible)\b", re.I)
 NO_FEE = re.compile(r"\bno\s+(?:restocking\s+)?fee|\bwaive\s+the\s+(?:restocking\s+)?fee|"
                     r"\bwon't\s+(?:be\s+)?charge", re.I)
-TOO_SOON = re.compile(r"\b(?:today|tonight|tomorrow|right away|immediately|instantly|"
-                      r"within (?:an|one|1|24) hours?|guaranteed)\b", re.I)
+# The money arriving sooner than refunds take ("you'll have it tomorrow", "on your card by
+# tonight"); issuing the refund today is no such promise.
+TOO_SOON = re.compile(r"\b(?:have|see|get|receive|show up|hit|land|be on|be back)\b[^.?!]{0,30}"
+                      r"\b(?:today|tonight|tomorrow|right away|immediately|instantly)\b|"
+                      r"\bby (?:today|tonight|tomorrow)\b|\bwithin (?:an|one|1|24) hours?\b|"
+                      r"\bguaranteed\b", re.I)
 CREDITS = re.compile(r"\b(?:credit|waive|take (?:it|that|them) off|remove (?:it|that|the))\b",
                      re.I)
 

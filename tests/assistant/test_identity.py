@@ -198,3 +198,12 @@ async def test_a_surname_that_is_also_a_word_still_names_a_customer(con):
     call = Call(con)
     await call.say("customer", "Hi, this is Helen Park.")
     assert call.customers_shown() == ["Helen Park"]
+
+
+async def test_a_refund_issued_today_is_no_promise_it_arrives_today(con):
+    call = Call(con)
+    await call.say("customer", "Account six oh three two two, it's about order 70455, the lamp.")
+    await call.say("agent", "I've processed the refund today; it takes a few business days.")
+    assert not call.shown("policy_violation")
+    await call.say("agent", "Actually you'll have the money back tomorrow, guaranteed.")
+    assert [s.topic for s in call.shown("policy_violation")] == ["policy_violation"]
