@@ -48,6 +48,7 @@ class CallMemory:
     pending_orders: list[str] = field(default_factory=list)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
+    repeat_contact: bool = False  # the caller said they called about this before
     commitments: list[str] = field(default_factory=list)
     resolutions: list[str] = field(default_factory=list)
     said: set[str] = field(default_factory=set)  # keys of suggestions already given

@@ -172,9 +172,9 @@ class RulesEngine:
                                  sources=(quote(final.leg, final.text,
                                                 turn_sentiment if upset else None),
                                           *await self.policies.cite("POL-ESC", "frustrated")))
+        memory.repeat_contact = memory.repeat_contact or mentions.repeat_contact
         asked = "escalation" in mentions.topics
-        again = "frustration" in memory.topics and (mentions.repeat_contact or any(
-            find_mentions(t.text).repeat_contact for t in memory.turns if t.leg == "customer"))
+        again = "frustration" in memory.topics and memory.repeat_contact
         if (asked or again) and "escalation" not in memory.said:
             memory.said.add("escalation")
             answered.add("POL-ESC")
