@@ -60,6 +60,9 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str = ""
     openai_timeout_s: float = 8.0
+    # A turn waits this long for the model's first words; then the rules' tips are shown
+    # (the model may still answer after them).
+    openai_fallback_s: float = 1.0
     # Suggestion policy: what reaches the agent.
     suggestion_min_gap_s: float = 1.5      # debounce between two tips (alerts/info exempt)
     suggestion_cooldown_s: float = 45.0    # the same topic again only after this long
@@ -95,7 +98,8 @@ class Settings:
         if self.ice not in ("default", "loopback"):
             raise ValueError(f"CALLKIT_ICE must be 'default' or 'loopback', not {self.ice!r}")
         for name in ("endpoint_silence_s", "max_utterance_s", "partial_interval_s", "replay_speed",
-                     "openai_timeout_s", "rejoin_timeout_s", "end_timeout_s"):
+                     "openai_timeout_s", "openai_fallback_s", "rejoin_timeout_s",
+                     "end_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"CALLKIT_{name.upper()} must be positive")
         if not 0 < self.vad_threshold < 1:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..config import Settings
 from ..events import TranscriptFinal
+from .fallback_deadline import LATE, marking_late
 from .memory import CallMemory
 from .model_output import (MessageStream, StreamOutput, SuggestionBegin, SuggestionEnd,
                            SuggestionText, confidence_of, model_topic)
@@ -119,8 +120,16 @@ class OpenAIEngine:
             return
         begun = False
         try:
-            async with aclosing(self._ask(memory)) as pieces:
+            # Past the fallback deadline without a word from the model, the rules' tips are
+            # shown (once); the model may still answer after them.
+            async with aclosing(self._ask(memory)) as asked, \
+                    aclosing(marking_late(asked, self.settings.openai_fallback_s)) as pieces:
                 async for piece in pieces:
+                    if piece is LATE:
+                        for out in fallback:
+                            yield out
+                        fallback = []
+                        continue
                     begun = begun or isinstance(piece, SuggestionBegin)
                     yield piece
         except EngineFailure as exc:
@@ -164,6 +173,8 @@ class OpenAIEngine:
                 cited += await self._run_tools(messages, calls)
                 continue
             if begun:
+                if not stream.closed:  # the stream ended mid-message (no closing quote)
+                    raise EngineFailure("answer cut off")
                 yield SuggestionEnd()
                 return
             if stream.declined():
@@ -222,6 +233,8 @@ class OpenAIEngine:
             {"id": c["id"], "type": "function",
              "function": {"name": c["name"], "arguments": c["arguments"]}} for c in ordered]})
         for call in ordered:
+            if call["name"] not in self.tools.tools:  # a model that invents tools is not trusted
+                raise EngineFailure(f"unknown tool {call['name'][:40]!r}")
             try:
                 arguments = json.loads(call["arguments"] or "{}")
             except json.JSONDecodeError:

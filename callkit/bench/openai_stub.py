@@ -15,11 +15,18 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 
+# How a streamed response ends: "done" as the protocol says (``data: [DONE]``); "eof" cut
+# short but closed cleanly (no [DONE]); "reset" the connection dropped mid-stream.
+ENDINGS = ("done", "eof", "reset")
+
+
 @dataclass
 class Scenario:
     chunks: list = field(default_factory=list)  # dicts (sent as JSON) or raw str lines
     delay_s: float = 0.0                        # before the first byte
     message: dict | None = None                 # for non-streamed requests
+    status: int = 200                           # an error status (429, 500) answers at once
+    ending: str = "done"                        # one of ENDINGS
 
 
 def content_chunks(text: str, size: int = 7) -> list[dict]:
@@ -74,6 +81,10 @@ class FakeOpenAIServer:
             scenario = self.cycle[self._served % len(self.cycle)]
             self._served += 1
         await asyncio.sleep(scenario.delay_s)
+        if scenario.status != 200:
+            return web.json_response({"error": {"message": f"scripted {scenario.status}",
+                                                "type": "server_error"}},
+                                     status=scenario.status)
         if not body.get("stream"):
             return web.json_response({
                 "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
@@ -89,6 +100,10 @@ class FakeOpenAIServer:
                                    "model": body["model"], **chunk})
             await response.write(f"data: {line}\n\n".encode())
             await asyncio.sleep(0)
-        await response.write(b"data: [DONE]\n\n")
+        if scenario.ending == "reset":
+            request.transport.abort()  # no terminating chunk: the client sees a broken body
+            return response
+        if scenario.ending == "done":
+            await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
