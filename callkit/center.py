@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from pathlib import Path
 
 from .bus import Handler
@@ -10,6 +11,7 @@ from .call import Call, caller_digits
 from .config import Settings
 from .extensions import Extensions
 from .recordings import RecordedCall, load_recording
+from .recovery import recover_orphaned_calls
 from .shutdown import close_at_exit, closed
 from .store.db import Database
 from .stt.engines import shared_recognizer
@@ -17,6 +19,7 @@ from .stt.protocol import Recognizer
 
 
 KEEP_ENDED = 20  # ended calls kept in memory for late readers
+_centers: "weakref.WeakSet[CallCenter]" = weakref.WeakSet()  # those of this process
 
 
 class CallCenter:
@@ -30,6 +33,13 @@ class CallCenter:
         self.extensions = extensions or Extensions()
         self.db = db or Database(self.settings.db_path)
         self._owns_db = db is None
+        if self._owns_db:
+            # Calls a program left open when it died are ended as abandoned, with a summary
+            # of what was stored (recovery.py); those another center here runs are live.
+            recover_orphaned_calls(self.db, self.extensions, live=frozenset(
+                call_id for center in _centers for call_id, call in center.calls.items()
+                if call.status != "ended"))
+        _centers.add(self)
         self.recognizer = recognizer or shared_recognizer(self.settings)
         self.calls: dict[str, Call] = {}
         self.loop: asyncio.AbstractEventLoop | None = None  # where the calls live
