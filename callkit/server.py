@@ -11,7 +11,9 @@
                              (numbered: ``Last-Event-ID`` or ``?after=N`` resumes); the
                              customer's token reads only the transcript and the call's state
 - ``GET /calls``             the calls this server knows, with their legs' states (agent only)
-A wrong or missing token gets 403 and nothing else.
+A wrong or missing token gets 403 and nothing else. Bad input gets a 4xx with a short JSON
+``{"error": …}`` (web_input.py), and one client address holds only so many requests and event
+streams at once (client_limits.py, then 429).
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from .journal import Journal
 from .recordings import list_recordings, load_recording
 from .rtc.peer import SignalingError
 from .assets import esm
+from .client_limits import MAX_REQUESTS, MAX_STREAMS, ClientLimits
+from .web_input import (MAX_BODY, bad, json_object, parse_json, read_body, refusal, short_errors,
+                        shown)
 
 log = logging.getLogger(__name__)
 ROLE = web.RequestKey("role", str)  # what the request's token allows (access.py)
-MAX_BODY = 256 * 1024  # an SDP is a few kB
 SSE_HEARTBEAT_S = 15.0
 
 
@@ -48,18 +52,25 @@ def _page(name: str) -> str:
 
 class CallServer:
     def __init__(self, center: CallCenter, *, host: str = "127.0.0.1", port: int = 0,
-                 token: str | None = None):
+                 token: str | None = None, max_requests_per_client: int = MAX_REQUESTS,
+                 max_streams_per_client: int = MAX_STREAMS):
         self.center = center
         self.host = host
         self.port = port
         self.access = Access(token or secrets.token_urlsafe(16))
         self.token = self.access.agent_token  # the agent's: everything on every call
+        self.limits = ClientLimits(max_requests=max_requests_per_client,
+                                   max_streams=max_streams_per_client,
+                                   is_stream=lambda request: request.path.startswith("/events/"))
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()  # ends the open event streams
 
     # lifecycle ---------------------------------------------------------------------------
     async def start(self) -> "CallServer":
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._require_token])
+        # Outermost first: short answers for every refusal, the per-client bounds (before
+        # the token: a flood without one is bounded too), then the token.
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[
+            short_errors, self.limits.middleware, self._require_token])
         app.router.add_get("/", self._customer_page)
         app.router.add_post("/offer", self._offer)
         app.router.add_post("/play", self._play)
@@ -103,12 +114,15 @@ class CallServer:
     @web.middleware
     async def _require_token(self, request: web.Request, handler):
         call_id = request.match_info.get("call_id") or request.query.get("call")
+        unread: web.HTTPException | None = None  # a body too big: said after the token
         if request.method == "POST" and call_id is None:
             try:
-                body = json.loads(await request.read() or b"null")
+                body = parse_json(await read_body(request))
                 call_id = body.get("call") if isinstance(body, dict) else None
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except ValueError:
                 call_id = None  # the handler says what is wrong, to a valid token
+            except web.HTTPException as exc:
+                unread = exc
         given = {request.query.get("token", ""), request.headers.get("X-Callkit-Token", ""),
                  request.cookies.get(AGENT_COOKIE, "")}
         if isinstance(call_id, str):
@@ -116,17 +130,18 @@ class CallServer:
         try:
             request[ROLE] = self.access.role(given, call_id)
         except Forbidden as exc:
-            return web.json_response({"error": str(exc)}, status=403)
+            return web.json_response({"error": str(exc)}, status=403)  # no more said
+        if unread is not None:
+            raise unread
         return await handler(request)
 
     def _call(self, call_id: object) -> Call:
         if not call_id or not isinstance(call_id, str):
-            raise _bad("'call' must be a call id")
+            raise bad("'call' must be a call id")
         try:
             return self.center.get(call_id)
         except LookupError:
-            raise web.HTTPNotFound(text=json.dumps({"error": f"no call {call_id}"}),
-                                   content_type="application/json") from None
+            raise refusal(404, f"no call {shown(call_id)}") from None
 
     async def _customer_page(self, request: web.Request) -> web.Response:
         call = self._call(request.query.get("call"))
@@ -153,23 +168,14 @@ class CallServer:
                 "LIMIT 100").fetchall()]  # the seed's demo personas come first
         return await self.center.db.run(read)
 
-    async def _json_body(self, request: web.Request) -> dict:
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _bad("the body must be JSON") from None
-        if not isinstance(body, dict):
-            raise _bad("the body must be a JSON object")
-        return body
-
     async def _offer(self, request: web.Request) -> web.Response:
-        body = await self._json_body(request)
+        body = await json_object(request)
         call = self._call(body.get("call"))
         sdp, kind, leg = body.get("sdp"), body.get("type", "offer"), body.get("leg", "customer")
         if not isinstance(sdp, str) or not sdp.strip():
-            raise _bad("'sdp' must be the offer's SDP text")
+            raise bad("'sdp' must be the offer's SDP text")
         if kind != "offer":
-            raise _bad(f"'type' must be 'offer', not {kind!r}")
+            raise bad(f"'type' must be 'offer', not {shown(kind)}")
         if leg != "customer":
             _only_agent(request[ROLE], "take the agent leg")
         caller = body.get("caller")
@@ -179,34 +185,32 @@ class CallServer:
             answer = await call.answer(leg, RTCSessionDescription(sdp=sdp, type=kind),
                                        rejoin=bool(body.get("rejoin")))
         except (SignalingError, ValueError) as exc:
-            raise _bad(str(exc)) from None
+            raise bad(str(exc)) from None
         except CallClosed as exc:
-            raise web.HTTPConflict(text=json.dumps({"error": str(exc)}),
-                                   content_type="application/json") from None
+            raise refusal(409, str(exc)) from None
         return web.json_response({"sdp": answer.sdp, "type": answer.type,
                                   "call": call.call_id})
 
     async def _play(self, request: web.Request) -> web.Response:
-        body = await self._json_body(request)
+        body = await json_object(request)
         call = self._call(body.get("call"))
         name = body.get("recording")
         if name not in list_recordings():
-            raise _bad(f"unknown recording {name!r}; known: {', '.join(list_recordings())}")
+            raise bad(f"unknown recording {shown(name)}; known: {', '.join(list_recordings())}")
         try:
             track = await call.play("customer", load_recording(name).legs["customer"])
         except (CallClosed, ValueError) as exc:
-            raise web.HTTPConflict(text=json.dumps({"error": str(exc)}),
-                                   content_type="application/json") from None
+            raise refusal(409, str(exc)) from None
         return web.json_response({"call": call.call_id, "duration_s": track.duration_s})
 
     async def _hangup(self, request: web.Request) -> web.Response:
-        body = await self._json_body(request)
+        body = await json_object(request)
         call = self._call(body.get("call"))
         leg = body.get("leg", request[ROLE])
         if leg != "customer":
             _only_agent(request[ROLE], "end the call for the agent")
         if leg not in ("customer", "agent"):
-            raise _bad(f"unknown leg {leg!r}: use 'customer' or 'agent'")
+            raise bad(f"unknown leg {shown(leg)}: use 'customer' or 'agent'")
         # Ending takes a few seconds (the last words, the summary). A page that goes away
         # meanwhile must not cut that short, so the ending is not this request's to cancel.
         ending = asyncio.ensure_future(call.hang_up(leg))
@@ -276,7 +280,7 @@ def _last_event_id(request: web.Request) -> int:
     try:
         return max(0, int(raw))
     except ValueError:
-        raise _bad(f"Last-Event-ID / after must be an event number, not {raw!r}") from None
+        raise bad(f"Last-Event-ID / after must be an event number, not {shown(raw)}") from None
 
 
 def _payload(event: Event) -> dict:
@@ -288,9 +292,4 @@ def _payload(event: Event) -> dict:
 
 def _only_agent(role: Role, what: str) -> None:
     if role != "agent":
-        raise web.HTTPForbidden(text=json.dumps({"error": f"only the agent can {what}"}),
-                                content_type="application/json")
-
-
-def _bad(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+        raise refusal(403, f"only the agent can {what}")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -22,6 +23,29 @@ log = logging.getLogger(__name__)
 
 class SignalingError(ValueError):
     """An offer that cannot be answered: malformed, or without audio."""
+
+
+# What aiortc raises on an offer it cannot read: its SDP parser asserts on lines it does not
+# understand, and a description missing a line (a mid, a DTLS role) surfaces later, as a
+# None where a value was expected, while the answer is built (found by mutating real offers).
+MALFORMED = (ValueError, AssertionError, KeyError, IndexError, AttributeError, TypeError)
+
+
+def check_offer(text: str) -> None:
+    """Refuse, before any connection exists, an offer that could never carry a leg: not SDP,
+    no audio (video only, or an audio line that is disabled), or audio without the DTLS
+    fingerprint its encryption needs (aiortc would answer it, then fail in the background)."""
+    if not re.search(r"^m=audio ", text, re.MULTILINE):  # a media line, not a mention
+        raise SignalingError("the offer has no audio")
+    try:
+        description = sdp.SessionDescription.parse(text)
+    except MALFORMED as exc:
+        raise SignalingError(f"malformed offer: {str(exc) or type(exc).__name__}") from exc
+    audio = [m for m in description.media if m.kind == "audio" and m.port != 0]
+    if not audio:
+        raise SignalingError("the offer has no audio")
+    if any(m.dtls is None or not m.dtls.fingerprints for m in audio):
+        raise SignalingError("malformed offer: its audio has no DTLS fingerprint")
 
 
 class ReceivingPeer:
@@ -44,18 +68,16 @@ class ReceivingPeer:
     async def answer(self, offer: RTCSessionDescription) -> RTCSessionDescription:
         if offer.type != "offer":
             raise SignalingError(f"expected an offer, got {offer.type!r}")
-        if "m=audio" not in offer.sdp:
-            raise SignalingError("the offer has no audio")
+        check_offer(offer.sdp)
         with loopback_only(self.loopback):
             try:
                 await self.pc.setRemoteDescription(offer)
-            except (ValueError, AssertionError, KeyError, IndexError) as exc:
-                # aiortc's SDP parser asserts on lines it cannot read.
+                if self.sends is not None:
+                    self.pc.addTrack(self.sends)
+                hear_at_once(self.pc)
+                await self.pc.setLocalDescription(await self.pc.createAnswer())
+            except MALFORMED as exc:
                 raise SignalingError(f"malformed offer: {str(exc) or type(exc).__name__}") from exc
-            if self.sends is not None:
-                self.pc.addTrack(self.sends)
-            hear_at_once(self.pc)
-            await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription
 
     async def track(self, timeout: float = 10.0) -> MediaStreamTrack:
