@@ -26,6 +26,7 @@ import traitlets
 from .call import Call
 from .events import AudioLevel, to_json
 from .assets import asset, esm
+from .widget_requests import REFUSED, integer, request_kind, strings, text
 
 log = logging.getLogger(__name__)
 # The quick-action buttons, labelled as in the exercise's agent view.
@@ -35,6 +36,7 @@ PARTS = ("bar", "transcript", "suggestions", "customer", "actions", "summary")
 BATCH = 200        # events per message while a view catches up
 FLUSH_S = 0.05     # how often new events go to the browser
 LEVELS_KEPT = 240  # level readings in a snapshot: the last 6 s of both legs at 20 Hz
+NOTE_LONGEST = 2000  # characters of a flag's note or a quick response
 
 
 class AgentConsole(anywidget.AnyWidget):
@@ -106,31 +108,32 @@ class AgentConsole(anywidget.AnyWidget):
         self._loop.call_soon_threadsafe(self._handle, content)
 
     def _handle(self, content: dict) -> None:
-        kind = content.get("kind")
+        kind = None
         try:
+            kind = request_kind(content)
             if kind == "sync":  # a view (re)built itself: send it the whole call so far
                 self._viewed = True
                 self._forward(self.call.journal.since(0), "snapshot")
             elif kind == "shown":  # cards whose first words a view just painted
-                for suggestion_id in list(content.get("ids") or ())[:BATCH]:
-                    self.call.suggestion_shown(str(suggestion_id))
+                for suggestion_id in strings(content, "ids", BATCH):
+                    self.call.suggestion_shown(suggestion_id)
             elif kind == "feedback":
-                self.call.feedback(str(content.get("id")), str(content.get("action")))
+                self.call.feedback(text(content, "id"), text(content, "action"))
             elif kind == "action":
-                self.call.act(str(content.get("action")), **_payload(content))
+                self.call.act(text(content, "action"), **_payload(content))
             elif kind == "pick":
-                self.call.pick_customer(int(content.get("customer_id")))
+                self.call.pick_customer(integer(content, "customer_id"))
             elif kind == "flag":
-                self.call.flag(float(content.get("at_s")), str(content.get("text", "")))
+                self.call.flag(float(text(content, "at_s")), text(content, "text", NOTE_LONGEST))
             elif kind == "mute":
-                self.call.set_muted(str(content.get("leg")), bool(content.get("muted")))
+                self.call.set_muted(text(content, "leg"), bool(content.get("muted")))
             elif kind == "end":
                 self._loop.create_task(self.call.hang_up("agent"))  # End call
             else:
-                raise ValueError(f"unknown request {kind!r}")
-        except (ValueError, TypeError) as exc:  # shown in the console; the kernel carries on
+                raise ValueError(f"unknown request {kind[:40]!r}")
+        except REFUSED as exc:  # shown in the console; the kernel carries on
             log.warning("console request %r refused: %s", kind, exc)
-            self.send({"kind": "error", "message": str(exc)})
+            self.send({"kind": "error", "message": str(exc)[:300]})
 
     def close(self) -> None:
         """Stop following the call (the call goes on)."""
@@ -141,8 +144,8 @@ class AgentConsole(anywidget.AnyWidget):
 
 
 def _payload(content: dict) -> dict:
-    text = content.get("text")
-    return {"text": str(text)[:2000]} if text else {}
+    said = text(content, "text", NOTE_LONGEST)
+    return {"text": said} if said else {}
 
 
 def _part(name: str, part: str):

@@ -46,6 +46,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .recordings import list_recordings, load_recording
+    from .rtc.sources import check_audio
 
     if args.list:
         for name in list_recordings():
@@ -57,6 +58,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings.replace(replay_speed=args.speed)
     settings.validate()
     recording = load_recording(args.call)
+    for path in recording.legs.values():  # a bad file is named now, not in mid-call
+        check_audio(path)
     return asyncio.run(_demo(settings, recording))
 
 

@@ -41,7 +41,12 @@ def load_recording(name: str | Path) -> RecordedCall:
     if not path.is_file():
         known = ", ".join(list_recordings())
         raise FileNotFoundError(f"no recorded call {str(name)!r} (known: {known})")
-    script = json.loads(path.read_text())
+    try:
+        script = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not a recorded call's script (JSON): {exc}") from None
+    if not isinstance(script, dict) or not isinstance(script.get("id"), str):
+        raise ValueError(f"{path} is not a recorded call's script: it needs an \"id\"")
     legs = {leg: path.with_name(f"{script['id']}_{leg}.wav") for leg in LEGS}
     missing = [str(p) for p in legs.values() if not p.is_file()]
     if missing:

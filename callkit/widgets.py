@@ -18,6 +18,7 @@ from aiortc import RTCSessionDescription
 
 from .assets import asset, esm
 from .call import Call, CallClosed
+from .widget_requests import request_kind
 from .events import (AudioLevel, CallEnded, Event, LegConnected, LegDropped, LegMuted,
                      TranscriptFinal, TranscriptPartial)
 
@@ -73,22 +74,29 @@ class Phone(anywidget.AnyWidget):
         self._on_loop(start)
 
     def _on_msg(self, _widget, content: dict, _buffers) -> None:
-        kind = content.get("kind")
+        try:
+            kind = request_kind(content)
+            if kind not in ("offer", "hangup"):
+                raise ValueError(f"unknown request {kind[:40]!r}")
+        except ValueError as exc:  # shown in the widget; the kernel carries on
+            log.warning("phone request refused: %s", exc)
+            self.send({"kind": "error", "message": str(exc), "final": False})
+            return
         if kind == "offer":
             self._spawn(lambda: self._answer(content))
-        elif kind == "hangup":  # Hang up / End call: the call ends, as completed
+        else:  # Hang up / End call: the call ends, as completed
             self._spawn(lambda: self.call.hang_up(self.leg))
 
     async def _answer(self, content: dict) -> None:
         try:
             sdp = content.get("sdp")
             if not isinstance(sdp, str):
-                raise ValueError("the offer has no SDP")
+                raise ValueError("the offer has no SDP")  # its size: peer.check_offer
             answer = await self.call.answer(self.leg, RTCSessionDescription(sdp=sdp, type="offer"),
                                             rejoin=bool(content.get("rejoin")))
         except Exception as exc:  # shown in the widget; the kernel carries on
             log.warning("offer for the %s leg refused: %s", self.leg, exc)
-            self.send({"kind": "error", "message": str(exc),
+            self.send({"kind": "error", "message": str(exc)[:300],
                        "final": isinstance(exc, CallClosed)})  # no use retrying
             return
         self.send({"kind": "answer", "sdp": answer.sdp, "type": answer.type})

@@ -21,6 +21,7 @@ import duckdb
 import traitlets
 
 from ..assets import asset, esm, plotly_module
+from ..widget_requests import request_kind
 from . import queries
 from .panels import refresh
 from .queries import Period
@@ -58,8 +59,13 @@ class Dashboard(ReaderWidget, anywidget.AnyWidget):
         self._loop.call_soon_threadsafe(self._handle, content)
 
     def _handle(self, content: dict) -> None:
-        if content.get("kind") != "sync":
-            log.warning("dashboard request %r refused", content.get("kind"))
+        try:
+            kind = request_kind(content)
+            if kind != "sync":
+                raise ValueError(f"unknown request {kind[:40]!r}")
+        except ValueError as exc:  # the only request is "sync"; the kernel carries on
+            log.warning("dashboard request refused: %s", exc)
+            self.send({"kind": "error", "message": str(exc)})
             return
         if self._follower is None and self._closing is None:
             self._follower = self._loop.create_task(self._follow(), name="dashboard")

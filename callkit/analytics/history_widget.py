@@ -21,6 +21,7 @@ import duckdb
 import traitlets
 
 from ..assets import asset, esm
+from ..widget_requests import REFUSED, integer, request_id, request_kind, text
 from .export import export_call
 from .history import call_timeline, filter_choices, find_calls
 from .reader import ReaderWidget, open_reader, running_loop
@@ -60,30 +61,32 @@ class CallHistory(ReaderWidget, anywidget.AnyWidget):
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, content: dict) -> None:
-        kind, request = content.get("kind"), content.get("id")
+        kind = request = None
         try:
+            kind = request_kind(content)
+            request = request_id(content)
             if kind == "choices":
                 answer = await self._db.run(filter_choices)
             elif kind == "find":
-                filters = _filters(content.get("filters") or {})
+                filters = _filters(content.get("filters") or {})  # (not a dict: TypeError)
                 found = await self._db.run(lambda con: find_calls(con, **filters))
                 answer = {"rows": json.loads(found.to_json(orient="records",
                                                            date_format="iso"))}
             elif kind == "open":
                 answer = {"timeline": await self._db.run(call_timeline,
-                                                         str(content.get("call_id")))}
+                                                         text(content, "call_id"))}
             elif kind == "export":
-                fmt = str(content.get("format"))
-                call_id = str(content.get("call_id"))
-                text = await self._db.run(lambda con: export_call(
+                fmt = text(content, "format")
+                call_id = text(content, "call_id")
+                exported = await self._db.run(lambda con: export_call(
                     con, call_id, fmt, redacted=content.get("redacted", True) is not False))
-                answer = {"text": text, "filename":
+                answer = {"text": exported, "filename":
                           f"call-{call_id}.{'md' if fmt == 'markdown' else 'json'}"}
             else:
-                raise ValueError(f"unknown request {kind!r}")
-        except (LookupError, ValueError, TypeError, duckdb.Error) as exc:
+                raise ValueError(f"unknown request {kind[:40]!r}")
+        except (*REFUSED, duckdb.Error) as exc:
             log.warning("call history request %r refused: %s", kind, exc)
-            self.send({"kind": "error", "id": request, "message": str(exc)})
+            self.send({"kind": "error", "id": request, "message": str(exc)[:300]})
             return
         self.send({"kind": kind, "id": request, **answer})
 
@@ -103,13 +106,16 @@ class CallReplay(CallHistory):
 
 def _filters(given: dict) -> dict[str, Any]:
     """The browser's filter values, checked: known names, short texts, ISO dates."""
+    if not isinstance(given, dict):
+        raise TypeError("'filters' must be an object")
     filters: dict[str, Any] = {}
     for name in TEXT_FILTERS:
-        value = str(given.get(name) or "").strip()[:200]
+        value = text(given, name).strip()
         if value:
             filters[name] = value
     for name in ("since", "until"):
         if given.get(name):
-            filters[name] = dt.date.fromisoformat(str(given[name]))
-    filters["limit"] = max(1, min(int(given.get("limit") or 50), MAX_ROWS))
+            filters[name] = dt.date.fromisoformat(text(given, name))
+    filters["limit"] = max(1, min(integer(given, "limit") if given.get("limit") else 50,
+                                  MAX_ROWS))
     return filters

@@ -25,6 +25,7 @@ class SignalingError(ValueError):
     """An offer that cannot be answered: malformed, or without audio."""
 
 
+MAX_OFFER = 64 * 1024  # a browser's offer is 3-6 kB
 # What aiortc raises on an offer it cannot read: its SDP parser asserts on lines it does not
 # understand, and a description missing a line (a mid, a DTLS role) surfaces later, as a
 # None where a value was expected, while the answer is built (found by mutating real offers).
@@ -35,6 +36,8 @@ def check_offer(text: str) -> None:
     """Refuse, before any connection exists, an offer that could never carry a leg: not SDP,
     no audio (video only, or an audio line that is disabled), or audio without the DTLS
     fingerprint its encryption needs (aiortc would answer it, then fail in the background)."""
+    if len(text) > MAX_OFFER:
+        raise SignalingError(f"the offer is over {MAX_OFFER // 1024} kB")
     if not re.search(r"^m=audio ", text, re.MULTILINE):  # a media line, not a mention
         raise SignalingError("the offer has no audio")
     try:

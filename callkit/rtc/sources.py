@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import time
 from pathlib import Path
@@ -16,24 +17,58 @@ FRAME_SAMPLES = 960  # 20 ms at 48 kHz, the size browsers and aiortc send
 
 
 def read_audio(path: str | Path, rate: int = RATE) -> np.ndarray:
-    """Decode any audio file av can read into mono int16 samples at ``rate``."""
+    """Decode any audio file av can read (WAV, FLAC, MP3, Ogg …) into mono int16 samples at
+    ``rate``. A file that is no audio, or holds none, is a ValueError naming it; a file cut
+    short gives the audio it has."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no audio file at {path}")
     resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
     chunks: list[np.ndarray] = []
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise ValueError(f"{path} has no audio stream")
+    with _opened(path) as container:
+        try:
             for frame in container.decode(audio=0):
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            raise _undecodable(path, exc) from exc
+    if not chunks:
+        raise ValueError(f"{path} holds no audio")
+    return np.concatenate(chunks)
+
+
+def check_audio(path: str | Path) -> None:
+    """Fail now, naming the file, if ``path`` is not audio that can be played (read_audio
+    would fail later, in the middle of a call); decodes only its first frame."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no audio file at {path}")
+    with _opened(path) as container:
+        try:
+            next(container.decode(audio=0))
+        except StopIteration:
+            raise ValueError(f"{path} holds no audio") from None
+        except av.error.FFmpegError as exc:
+            raise _undecodable(path, exc) from exc
+
+
+@contextlib.contextmanager
+def _opened(path: Path):
+    try:
+        container = av.open(str(path))
     except av.error.FFmpegError as exc:
-        raise ValueError(f"cannot decode {path}: {exc}") from exc
-    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+        raise _undecodable(path, exc) from exc
+    with container:
+        if not container.streams.audio:
+            raise ValueError(f"{path} has no audio stream")
+        yield container
+
+
+def _undecodable(path: Path, exc: av.error.FFmpegError) -> ValueError:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return ValueError(f"cannot decode {path}: it is not audio ({reason})")
 
 
 class RecordedTrack(MediaStreamTrack):
