@@ -57,6 +57,10 @@ def _text_arg(args: dict[str, Any], name: str, required: bool = True,
         raise ToolError("invalid_argument", f"'{name}' must not be empty")
     if len(text) > longest:
         raise ToolError("invalid_argument", f"'{name}' is too long")
+    if not text.isprintable() and any(ord(c) < 32 or 0xD800 <= ord(c) < 0xE000 for c in text):
+        # NUL and control characters are no one's name or number; a lone surrogate cannot
+        # even reach DuckDB (it is not UTF-8).
+        raise ToolError("invalid_argument", f"'{name}' holds characters that are not text")
     return text
 
 
@@ -227,6 +231,8 @@ def call_tool(con: duckdb.DuckDBPyConnection, name: str, arguments: Any,
             arguments = json.loads(arguments or "{}")
         except json.JSONDecodeError as exc:
             return _error("invalid_arguments", f"arguments are not valid JSON: {exc.msg}")
+        except (ValueError, RecursionError):  # a 5,000-digit number, or nesting too deep
+            return _error("invalid_arguments", "arguments are not JSON this tool can read")
     if not isinstance(arguments, dict):
         return _error("invalid_arguments", "arguments must be a JSON object")
     try:
