@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import Settings
 from .store.db import DatabaseInUse
+from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
 
 
@@ -423,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "temporary file)")
     ban.add_argument("--json", help="also write the figures to this JSON file")
     ban.set_defaults(func=cmd_bench_analytics)
+    add_soak_command(bench)
 
     add_lab_commands(sub)  # notebooks build, grade, lab
     return parser

@@ -1,0 +1,171 @@
+"""``callkit bench soak``: many calls at once for a long stretch of call time, and what they
+leave behind.
+
+``lines`` call lines each play the kit's recorded calls back to back, through real aiortc
+peers over loopback, whisper, the rules assistant and a seeded DuckDB file (as ``callkit
+demo`` does), at ``speed`` times real time, until each line has played ``minutes`` of call
+time. First ``warmup_rounds`` rounds (one call per line, all at once) warm up the model,
+the pools, the caches and the center's store of ended calls; then the process is measured,
+and measured again once every call has ended:
+
+- resident memory after the warm-up and at the end (both with no call live, so they compare
+  like with like), and the peak;
+- what should be back where it was: asyncio tasks, threads (other than the bounded worker
+  pools), RTCPeerConnection objects, open file descriptors, and journals of ended calls
+  (the center keeps the last ``KEEP_ENDED``; any other journal still alive is a leak).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import resource
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiortc import RTCPeerConnection
+
+from ..center import KEEP_ENDED, CallCenter
+from ..config import Settings
+from ..events import LatencyMark
+from ..journal import Journal
+from ..metrics import LatencyTracker
+from ..recordings import list_recordings
+from ..store.seed import seed
+
+# Threads of pools that are bounded and shared by every call (created on first use).
+POOL_THREADS = ("callkit-stt", "callkit-db", "asyncio_", "tqdm_monitor")
+SETTLE_S = 15.0  # how long closing peers and their threads get to finish after the last call
+COUNTS = ("tasks", "threads", "peers", "open_files", "journals")
+
+
+@dataclass
+class Snapshot:
+    rss_mb: float
+    tasks: int
+    threads: int
+    peers: int
+    open_files: int | None
+    journals: int          # journals alive that no call held by the center owns
+    calls_held: int
+
+    def row(self, phase: str, calls: int, call_time_min: float) -> dict:
+        return {"phase": phase, "calls": calls, "call_time_min": round(call_time_min, 1),
+                "rss_mb": round(self.rss_mb, 1), "tasks": self.tasks, "threads": self.threads,
+                "peers": self.peers, "open_files": self.open_files,
+                "journals": self.journals, "calls_held": self.calls_held}
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak: the best we have
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def open_files() -> int | None:
+    fd_dir = Path("/proc/self/fd")
+    return len(list(fd_dir.iterdir())) if fd_dir.is_dir() else None
+
+
+def call_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if not t.name.startswith(POOL_THREADS)]
+
+
+def snapshot(center: CallCenter) -> Snapshot:
+    gc.collect()
+    current = asyncio.current_task()
+    objects = gc.get_objects()
+    held = {id(call.journal) for call in center.calls.values()}
+    return Snapshot(
+        rss_mb=rss_mb(),
+        tasks=sum(1 for t in asyncio.all_tasks() if t is not current and not t.done()),
+        threads=len(call_threads()),
+        peers=sum(1 for o in objects if isinstance(o, RTCPeerConnection)),
+        open_files=open_files(),
+        journals=sum(1 for o in objects if isinstance(o, Journal) and id(o) not in held),
+        calls_held=len(center.calls))
+
+
+async def settled(center: CallCenter, baseline: Snapshot) -> Snapshot:
+    """The snapshot once the counts are back to ``baseline`` (or after SETTLE_S): peers
+    that were just closed finish closing in the background for a moment."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        now = snapshot(center)
+        back = all((getattr(now, k) or 0) <= (getattr(baseline, k) or 0) for k in COUNTS)
+        if back or time.monotonic() > deadline:
+            return now
+        await asyncio.sleep(0.5)
+
+
+async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
+               speed: float = 1.0, warmup_rounds: int = 2,
+               names: list[str] | None = None) -> dict:
+    names = names or list_recordings()
+    tracker = LatencyTracker()
+
+    def observe(event) -> None:
+        if isinstance(event, LatencyMark):
+            tracker(event)
+
+    with tempfile.TemporaryDirectory(prefix="callkit-soak-") as tmp:
+        settings = settings.replace(db_path=Path(tmp) / "soak.duckdb", ice="loopback",
+                                    replay_speed=speed)
+        async with CallCenter(settings) as center:
+            await center.db.run(lambda con: seed(con))
+            started = time.monotonic()
+            for round_ in range(warmup_rounds):
+                await asyncio.gather(*(center.replay(names[(i + round_) % len(names)])
+                                       for i in range(lines)))
+            warm = snapshot(center)
+            warmup_wall = time.monotonic() - started
+            played = [0.0] * lines
+            calls = [0] * lines
+            cut_short = []  # calls whose last words or summary ran out of time (fell behind)
+
+            async def line(number: int) -> None:
+                while played[number] < minutes * 60:
+                    name = names[(number + warmup_rounds + calls[number]) % len(names)]
+                    call = await center.replay(name, observer=observe)
+                    played[number] += call.duration_s
+                    cut_short.extend(call.unfinished[:1])
+                    calls[number] += 1
+
+            started = time.monotonic()
+            await asyncio.gather(*(line(n) for n in range(lines)))
+            soak_wall = time.monotonic() - started
+            end = await settled(center, warm)
+            leftover = call_threads()
+    total_min = sum(played) / 60
+    growth = (end.rss_mb - warm.rss_mb) / warm.rss_mb * 100
+    rows = [warm.row("after warm-up", lines * warmup_rounds, 0.0),
+            end.row("end", sum(calls), total_min)]
+    summary = {
+        "soak_lines": lines, "soak_calls": sum(calls), "soak_call_time_min": round(total_min, 1),
+        "soak_speed": speed, "soak_wall_s": round(soak_wall, 1),
+        "warmup_wall_s": round(warmup_wall, 1),
+        "rss_after_warmup_mb": round(warm.rss_mb, 1), "rss_end_mb": round(end.rss_mb, 1),
+        "rss_growth_pct": round(growth, 1), "rss_peak_mb": round(peak_rss_mb(), 1),
+        **{f"leaked_{k}": max(0, (getattr(end, k) or 0) - (getattr(warm, k) or 0))
+           for k in COUNTS},
+        "calls_cut_short": len(cut_short), "ended_calls_held": end.calls_held, "ended_calls_kept_max": KEEP_ENDED,
+        **{k: v for k, v in tracker.summary().items() if k.startswith("speech_end_to_final")},
+    }
+    return {"summary": summary, "rows": rows, "threads_left": leftover}
+
+
+def run_soak(settings: Settings, **options) -> dict:
+    return asyncio.run(soak(settings, **options))
