@@ -57,7 +57,8 @@ def _text_arg(args: dict[str, Any], name: str, required: bool = True,
         raise ToolError("invalid_argument", f"'{name}' must not be empty")
     if len(text) > longest:
         raise ToolError("invalid_argument", f"'{name}' is too long")
-    if not text.isprintable() and any(ord(c) < 32 or 0xD800 <= ord(c) < 0xE000 for c in text):
+    if not text.isprintable() and any((ord(c) < 32 and c not in "\t\n\r")
+                                      or 0xD800 <= ord(c) < 0xE000 for c in text):
         # NUL and control characters are no one's name or number; a lone surrogate cannot
         # even reach DuckDB (it is not UTF-8).
         raise ToolError("invalid_argument", f"'{name}' holds characters that are not text")
