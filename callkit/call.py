@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from .assistant.redact import redact
 from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .deadline import settle_within
@@ -27,7 +28,7 @@ from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
 from .rtc.relay import EarTrack
 from .rtc.sources import RecordedTrack, read_audio
 from .stt.transcriber import Transcriber
-from .store.recorder import RECORDED, Recorder
+from .store.recorder import RECORDED, Recorder, verbatim
 
 if TYPE_CHECKING:
     from .center import CallCenter
@@ -82,7 +83,9 @@ class Call:
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
                            CallerID, SuggestionFeedback, AgentAction, CustomerPicked,
                            MomentFlagged, CallEnded, name="assistant")
-        self.bus.subscribe(Recorder(center.db).handle, *RECORDED, name="recorder")
+        # Stored text is redacted unless configured otherwise; the live views are not.
+        scrub = verbatim if center.settings.store_verbatim else redact
+        self.bus.subscribe(Recorder(center.db, scrub).handle, *RECORDED, name="recorder")
         # What a client that joins late or reconnects reads to catch up (SSE, pages).
         self.journal = Journal()
         self.bus.subscribe(self.journal, name="journal")

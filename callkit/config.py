@@ -28,6 +28,10 @@ STT_ENGINES = ("faster-whisper",)  # a new engine implements stt/protocol.py's R
 class Settings:
     db_path: Path = field(default_factory=default_db_path)
     agent_name: str = "Agent"
+    # Stored transcript lines, flag notes and tool-call arguments have card numbers, e-mails
+    # and phone numbers redacted (assistant/redact.py); True keeps them word for word. The
+    # live views (console, SSE) show what was said either way: the agent needs the number.
+    store_verbatim: bool = False
     # "default": aioice gathers the host's addresses (what a real browser needs);
     # "loopback": only 127.0.0.1, for recorded-call replay, tests and benchmarks.
     ice: str = "default"
@@ -116,6 +120,9 @@ def _parse(name: str, raw: str, type_name: str) -> object:
             return int(raw)
         if type_name == "float":
             return float(raw)
+        if type_name == "bool":
+            return {"1": True, "true": True, "yes": True, "on": True,
+                    "0": False, "false": False, "no": False, "off": False}[raw.strip().lower()]
         return raw
-    except ValueError:
+    except (ValueError, KeyError):
         raise ValueError(f"CALLKIT_{name.upper()}={raw!r} is not a valid {type_name}") from None

@@ -17,7 +17,6 @@ anyway, and money that cannot move yet is 'held' with a ``hold_reason``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -28,6 +27,7 @@ from typing import Any
 import duckdb
 
 from ..events import AgentAction
+from .db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,10 @@ def record_action(con: duckdb.DuckDBPyConnection, event: AgentAction) -> None:
         return
     # Its own transaction: a failure leaves no half-written escalation (ticket updated, no
     # escalation row), and the agent_actions row above is kept whatever happens here.
-    # Whatever fails, the transaction must end here: left open, it would swallow every later
-    # write of the recorder's connection.
-    con.execute("BEGIN TRANSACTION")
     try:
-        writer(con, _context(con, event, action_id))
-        con.execute("COMMIT")
-    except BaseException as exc:
-        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
-            con.execute("ROLLBACK")
-        if not isinstance(exc, Exception):
-            raise
+        with transaction(con):
+            writer(con, _context(con, event, action_id))
+    except Exception:
         log.exception("quick action %s on call %s: only agent_actions was written",
                       event.action, event.call_id)
 

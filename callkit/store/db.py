@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import re
 from collections.abc import Callable
@@ -57,7 +58,27 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     path = root / "extensions" / f"v{version}" / "fts.duckdb_extension"
     if not path.exists():
         raise RuntimeError(f"no fts extension for DuckDB {version} in {root}")
-    con.execute(f"LOAD '{path.as_posix()}'")
+    con.execute(f"LOAD '{_quoted(path.as_posix())}'")  # LOAD takes no parameter
+
+
+def _quoted(text: str) -> str:
+    """``text`` inside a SQL string literal (a path with a quote in it stays a path)."""
+    return text.replace("'", "''")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """All the writes in the block, or none of them. Whatever fails, the transaction ends
+    here: left open, it would swallow every later write of the connection (the recorder's
+    is shared by every call)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+            con.execute("ROLLBACK")
+        raise
 
 
 def rows_as_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..assistant.memory import sentiment_label
+from .db import transaction
 from .transcript_search import build_transcript_index
 
 PREFIX = "hist-"
@@ -74,15 +75,11 @@ def seed_history(con: duckdb.DuckDBPyConnection, *, size: HistorySize = HistoryS
     for name, frame in {"plan": plan, **tables}.items():
         con.register(f"seed_{name}", frame)
     try:
-        con.execute("BEGIN TRANSACTION")
-        for statement in statements.split(";\n"):
-            if statement.strip():
-                con.execute(statement)
-        _label_sentiment(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            for statement in statements.split(";\n"):
+                if statement.strip():
+                    con.execute(statement)
+            _label_sentiment(con)
     finally:
         for name in ("plan", *tables):
             con.unregister(f"seed_{name}")

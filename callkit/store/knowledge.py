@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from .db import load_fts
+from .db import load_fts, transaction
 
 _FINGERPRINT = ("SELECT coalesce(md5(string_agg(id || '|' || title || '|' || body, '|' "
                 "ORDER BY id)), '') FROM policies")
@@ -37,6 +37,11 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     if not stale:
         return
     rows = knowledge_rows()
+    with transaction(con):  # all of the upgrade or none: a half-upgraded base is not retried
+        _upgrade(con, rows)
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     con.execute(
         "INSERT INTO policies (id, title, body, kind, topic, category) "
         "SELECT * FROM (SELECT unnest($1) AS id, unnest($2), unnest($3), unnest($4), "

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 from faker import Faker
 
+from .db import transaction
 from .knowledge import build_index, knowledge_rows
 
 SARAH_ORDER = "78901"
@@ -92,14 +93,9 @@ def seed(
     for table in ("invoice_lines", "invoices", "customer_notes", "tickets", "orders",
                   "products", "customers", "policies"):
         con.execute(f"DELETE FROM {table}")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, rows in data.items():
             _insert(con, table, rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     build_index(con)
     return {table: len(rows) for table, rows in data.items()}
 
