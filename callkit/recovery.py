@@ -64,7 +64,17 @@ async def _recover_all(db: Database, extensions: Extensions, call_ids: list[str]
 
 async def _recover(db: Database, extensions: Extensions, call_id: str) -> None:
     stored = await db.run(_stored, call_id)
+    recorder = Recorder(db)
+    if not stored["summarized"]:  # (a summary written before the end came is kept)
+        await recorder.handle(await _summary(db, extensions, call_id, stored))
+    await recorder.handle(CallEnded(call_id=call_id, wall=stored["last"].timestamp(),
+                                    status="abandoned", duration_s=stored["duration_s"],
+                                    reason=REASON))
 
+
+async def _summary(db: Database, extensions: Extensions, call_id: str,
+                   stored: dict[str, Any]) -> CallSummary:
+    """The summary a live call would have had, from what it stored."""
     tools = ToolRunner(db.run, lambda *report: None, extensions.tools,
                        today=stored["started"].date())
     rules = RulesEngine(tools, extra_rules=extensions.rules)
@@ -82,15 +92,12 @@ async def _recover(db: Database, extensions: Extensions, call_id: str) -> None:
     memory.shown, memory.feedback = stored["shown"], stored["feedback"]
     memory.actions, memory.flags = stored["actions"], stored["flags"]
     summary = summarize(memory, extensions.action_items)
-    last = stored["last"].timestamp()
-    recorder = Recorder(db)
-    await recorder.handle(CallSummary(
-        call_id=call_id, wall=last, reason=summary.reason, resolution=summary.resolution,
-        action_items=summary.action_items, sentiment=summary.sentiment, text=summary.text,
+    return CallSummary(
+        call_id=call_id, wall=stored["last"].timestamp(), reason=summary.reason,
+        resolution=summary.resolution, action_items=summary.action_items,
+        sentiment=summary.sentiment, text=summary.text,
         customer_id=(memory.customer or {}).get("id"), topics=tuple(memory.topics),
-        open_questions=tuple(memory.open_questions()), written_by="rules (recovered)"))
-    await recorder.handle(CallEnded(call_id=call_id, wall=last, status="abandoned",
-                                    duration_s=stored["duration_s"], reason=REASON))
+        open_questions=tuple(memory.open_questions()), written_by="rules (recovered)")
 
 
 async def _drain(outputs) -> None:
@@ -122,7 +129,9 @@ def _stored(con: duckdb.DuckDBPyConnection, call_id: str) -> dict[str, Any]:
         "SELECT max(t) FROM (SELECT max(timestamp) AS t FROM transcripts WHERE "
         "call_id = $1 UNION ALL SELECT max(timestamp) FROM ai_suggestions WHERE call_id = $1 "
         "UNION ALL SELECT start_time FROM calls WHERE call_id = $1)", [call_id]).fetchone()
-    return {"started": started, "customer_id": customer_id, "caller": caller,
+    summarized = con.execute("SELECT count(*) FROM call_summaries WHERE call_id = ?",
+                             [call_id]).fetchone()[0] > 0
+    return {"started": started, "summarized": summarized, "customer_id": customer_id, "caller": caller,
             "finals": finals, "shown": shown, "feedback": feedback, "actions": actions,
             "flags": flags, "last": last or started,
             "duration_s": round(max((f[4] for f in finals), default=0.0), 2)}
