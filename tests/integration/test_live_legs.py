@@ -207,20 +207,31 @@ async def test_a_leg_that_drops_mid_utterance_rejoins_without_loss_or_repeats(se
 
 async def test_a_leg_that_never_returns_abandons_the_call(settings, no_leaks):
     events = []
+    # The first sentence (0.5-7.4 s) and some of the silence after it.
+    said = read_audio(load_recording("sarah_order").legs["customer"])[: RATE * 9]
     async with CallCenter(settings.replace(rejoin_timeout_s=0.5)) as center, \
             CallServer(center) as server:
         call = center.start_call()
         call.subscribe(events.append)
         async with aiohttp.ClientSession() as session:
-            track = RecordedTrack(np.zeros(RATE, dtype=np.int16))
+            track = RecordedTrack(said, speed=3.0)
             sender = await offer_via_http(session, server, call, track)
-            await until(lambda: call.legs.get("customer") == "connected", "the leg to connect")
+            await until(lambda: any(isinstance(e, TranscriptFinal) for e in events),
+                        "the first sentence")
             await sender.close()
             await until(lambda: call.status == "ended", "the call to be abandoned")
     con = duckdb.connect(str(settings.db_path), read_only=True)
-    status = con.execute("SELECT status FROM calls WHERE call_id = ?", [call.call_id]).fetchone()
+    status, reason = con.execute("SELECT status, end_reason FROM calls WHERE call_id = ?",
+                                 [call.call_id]).fetchone()
+    texts = [t for t, in con.execute("SELECT text FROM transcripts WHERE call_id = ?",
+                                     [call.call_id]).fetchall()]
+    summary = con.execute("SELECT text FROM call_summaries WHERE call_id = ?",
+                          [call.call_id]).fetchone()
     con.close()
-    assert status == ("abandoned",)
+    assert status == "abandoned" and "did not come back" in reason
+    # What was said before the drop is kept, and summarized.
+    assert len(texts) == 1 and "78901" in texts[0]
+    assert summary is not None and "Sarah Johnson" in summary[0]
 
 
 async def test_four_calls_at_once_share_one_model_and_stay_isolated(settings, no_leaks):
