@@ -135,6 +135,7 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
             played = [0.0] * lines
             calls = [0] * lines
             cut_short = []  # calls whose last words or summary ran out of time (fell behind)
+            trail = []  # (call time played so far, resident memory) as each call ends
 
             async def line(number: int) -> None:
                 while played[number] < minutes * 60:
@@ -143,11 +144,15 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
                     played[number] += call.duration_s
                     cut_short.extend(call.unfinished[:1])
                     calls[number] += 1
+                    trail.append((round(sum(played) / 60, 2), round(rss_mb(), 1)))
 
             started = time.monotonic()
             await asyncio.gather(*(line(n) for n in range(lines)))
             soak_wall = time.monotonic() - started
             end = await settled(center, warm)
+            unsummarized, = await center.db.run(lambda con: con.execute(
+                "SELECT count(*) FROM calls c LEFT JOIN call_summaries s USING (call_id) "
+                "WHERE s.call_id IS NULL").fetchone())
             leftover = call_threads()
     total_min = sum(played) / 60
     growth = (end.rss_mb - warm.rss_mb) / warm.rss_mb * 100
@@ -161,10 +166,13 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
         "rss_growth_pct": round(growth, 1), "rss_peak_mb": round(peak_rss_mb(), 1),
         **{f"leaked_{k}": max(0, (getattr(end, k) or 0) - (getattr(warm, k) or 0))
            for k in COUNTS},
-        "calls_cut_short": len(cut_short), "ended_calls_held": end.calls_held, "ended_calls_kept_max": KEEP_ENDED,
+        "calls_cut_short": len(cut_short), "calls_without_summary": unsummarized,
+        "ended_calls_held": end.calls_held,
+        "ended_calls_kept_max": KEEP_ENDED,
         **{k: v for k, v in tracker.summary().items() if k.startswith("speech_end_to_final")},
     }
-    return {"summary": summary, "rows": rows, "threads_left": leftover}
+    return {"summary": summary, "rows": rows, "threads_left": leftover,
+            "rss_mb_by_call_time_min": trail}
 
 
 def run_soak(settings: Settings, **options) -> dict:

@@ -45,6 +45,7 @@ def cmd_bench_soak(args: argparse.Namespace) -> int:
     print_table([{"figure": k, "value": v} for k, v in summary.items()], ["figure", "value"])
     if args.json:
         write_json(args.json, summary, phases=result["rows"],
-                   threads_left=result["threads_left"])
+                   threads_left=result["threads_left"],
+                   rss_mb_by_call_time_min=result["rss_mb_by_call_time_min"])
         print(f"\nwrote {args.json}")
     return 0
