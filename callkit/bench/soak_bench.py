@@ -5,8 +5,9 @@ leave behind.
 peers over loopback, whisper, the rules assistant and a seeded DuckDB file (as ``callkit
 demo`` does), at ``speed`` times real time, until each line has played ``minutes`` of call
 time. First ``warmup_rounds`` rounds (one call per line, all at once) warm up the model,
-the pools, the caches and the center's store of ended calls; then the process is measured,
-and measured again once every call has ended:
+the pools, the caches and the center's store of ended calls (by default enough rounds to
+fill it: it keeps the last ``KEEP_ENDED``, so memory grows by design until then); then the
+process is measured, and measured again once every call has ended:
 
 - resident memory after the warm-up and at the end (both with no call live, so they compare
   like with like), and the peak;
@@ -112,9 +113,11 @@ async def settled(center: CallCenter, baseline: Snapshot) -> Snapshot:
 
 
 async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
-               speed: float = 1.0, warmup_rounds: int = 2,
+               speed: float = 1.0, warmup_rounds: int | None = None,
                names: list[str] | None = None) -> dict:
     names = names or list_recordings()
+    if warmup_rounds is None:
+        warmup_rounds = -(-KEEP_ENDED // lines)  # rounds until the store of ended calls is full
     tracker = LatencyTracker()
 
     def observe(event) -> None:

@@ -21,8 +21,9 @@ def add_soak_command(bench: argparse._SubParsersAction) -> None:
     soak.add_argument("--speed", type=float, default=1.0,
                       help="replay speed, times real time (default 1: 8 calls at once take "
                            "a 2-core machine's whole CPU; faster falls behind)")
-    soak.add_argument("--warmup-rounds", type=int, default=2,
-                      help="rounds of one call per line before measuring (default 2)")
+    soak.add_argument("--warmup-rounds", type=int,
+                      help="rounds of one call per line before measuring (default: enough "
+                           "to fill the center's store of ended calls, 3 for 8 lines)")
     soak.add_argument("--json", help="also write the figures to this JSON file")
     soak.set_defaults(func=cmd_bench_soak)
 
@@ -31,7 +32,8 @@ def cmd_bench_soak(args: argparse.Namespace) -> int:
     from .report import print_table, write_json
     from .soak_bench import run_soak
 
-    if args.lines < 1 or args.minutes <= 0 or args.speed <= 0 or args.warmup_rounds < 1:
+    if args.lines < 1 or args.minutes <= 0 or args.speed <= 0 or (
+            args.warmup_rounds is not None and args.warmup_rounds < 1):
         raise ValueError("--lines, --minutes, --speed and --warmup-rounds must be positive")
     settings = Settings.from_env()
     print(f"bench soak · {args.lines} calls at once · {args.minutes:g} min of call time each "
