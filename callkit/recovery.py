@@ -11,7 +11,6 @@ time write a file, so no live call can own a row that still says ``active`` then
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
@@ -131,7 +130,7 @@ def _stored(con: duckdb.DuckDBPyConnection, call_id: str) -> dict[str, Any]:
         "UNION ALL SELECT start_time FROM calls WHERE call_id = $1)", [call_id]).fetchone()
     summarized = con.execute("SELECT count(*) FROM call_summaries WHERE call_id = ?",
                              [call_id]).fetchone()[0] > 0
-    return {"started": started, "summarized": summarized, "customer_id": customer_id, "caller": caller,
-            "finals": finals, "shown": shown, "feedback": feedback, "actions": actions,
+    return {"started": started, "summarized": summarized, "customer_id": customer_id,
+            "caller": caller, "finals": finals, "shown": shown, "feedback": feedback, "actions": actions,
             "flags": flags, "last": last or started,
             "duration_s": round(max((f[4] for f in finals), default=0.0), 2)}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import resource
 import tempfile
 import threading
