@@ -79,7 +79,8 @@ class Call:
                                        self.bus.publish, end_of_turn=extensions.end_of_turn)
         self.assistant = Assistant(self.call_id, center.settings, center.db.run,
                                    self.bus.publish, extensions=extensions)
-        self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded, name="stt")
+        self._stt = self.bus.subscribe(self.transcriber.handle, AudioChunk, LegEnded,
+                                       name="stt")
         self.bus.subscribe(self.assistant.handle, TranscriptFinal, TranscriptPartial,
                            CallerID, SuggestionFeedback, AgentAction, CustomerPicked,
                            MomentFlagged, CallEnded, name="assistant")
@@ -348,6 +349,8 @@ class Call:
             if not await settle_within(self.bus.drain(), limit,
                                        f"flushing the last words of call {self.call_id}"):
                 self.unfinished.append("flush")
+                await settle_within(self._give_up_transcribing(), CLOSE_STEP_TIMEOUT_S,
+                                    f"stopping the transcription of call {self.call_id}")
             self.bus.publish(CallEnded(call_id=self.call_id, status=status,
                                        duration_s=round(self.duration_s, 2),
                                        unfinished=tuple(self.unfinished), reason=reason))
@@ -356,6 +359,12 @@ class Call:
                 self.unfinished.append("summary")
         finally:
             await self.close()
+
+    async def _give_up_transcribing(self) -> None:
+        """Drop the words still to transcribe (a machine behind on its calls): the summary
+        then does not wait on them, and the CPU goes to the calls still live."""
+        await self.bus.unsubscribe(self._stt)
+        await self.transcriber.close()
 
     async def close(self) -> None:
         """Release peers, tasks and subscribers (also after a failure). Always returns: every

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 import callkit.call
+from callkit.bench.feed import feed_leg
 from callkit.center import CallCenter
 from callkit.events import CallEnded, TranscriptFinal
+from callkit.recordings import load_recording
+from callkit.rtc.sources import read_audio
 from tests.waiting import until
 
 
@@ -52,6 +55,31 @@ async def test_a_stage_that_never_finishes_cannot_hang_the_end(settings, no_leak
     status = con.execute("SELECT status FROM calls WHERE call_id = ?", [call.call_id]).fetchone()
     con.close()
     assert status == ("completed",)  # the stages that did finish stored the call
+
+
+class HangingRecognizer(NoSpeechRecognizer):
+    """A recognizer that never answers: a machine far behind on its calls."""
+
+    async def transcribe_async(self, audio, offset=0.0, prompt=None):
+        await asyncio.Event().wait()
+
+
+async def test_words_still_untranscribed_at_the_deadline_do_not_hold_up_the_summary(
+        settings, no_leaks):
+    said = read_audio(load_recording("sarah_order").legs["customer"], rate=16000)[:16000 * 9]
+    async with CallCenter(settings.replace(end_timeout_s=0.5),
+                          recognizer=HangingRecognizer()) as center:
+        call = center.start_call()
+        await feed_leg(call.bus.publish, call.call_id, "customer",
+                       said.astype(np.float32) / 32768, speed=100.0)
+        async with asyncio.timeout(30):
+            await call.end()
+    assert call.unfinished == ["flush"]  # the summary was written, in time
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    summary = con.execute("SELECT text FROM call_summaries WHERE call_id = ?",
+                          [call.call_id]).fetchone()
+    con.close()
+    assert summary is not None
 
 
 async def test_close_returns_even_when_a_stage_ignores_its_cancellation(settings, no_leaks,
