@@ -14,7 +14,7 @@ def fake_parts(tmp_path, monkeypatch, payload=(b"first-half", b"second-half")):
         roots[name] = root
     for extra in ("config.json", "tokenizer.json", "vocabulary.txt"):
         (roots[models.BASE_PARTS[0]] / "data" / extra).write_text("{}")
-    monkeypatch.setattr(models, "_package_dir", lambda name, hint: roots[name])
+    monkeypatch.setattr(models, "package_dir", lambda name, hint: roots[name])
     monkeypatch.setattr(models, "BASE_SHA256", hashlib.sha256(b"".join(payload)).hexdigest())
 
 
