@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import Settings
+from .config import ASSISTANT_ENGINES, Settings
 from .store.db import DatabaseInUse
 from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
@@ -202,6 +202,8 @@ def cmd_eval_assistant(args: argparse.Namespace) -> int:
     settings = _stt_settings(args)
     if args.engine:
         settings = settings.replace(assistant_engine=args.engine)
+    if args.mode:
+        settings = settings.replace(assistant_mode=args.mode)
     settings = settings.replace(token_delay_s=0.0, replay_speed=1000.0)
     settings.validate()
     folder = Path(args.dir) if args.dir else assistant_eval.scenarios_dir()
@@ -383,8 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
     eas = evaluate.add_parser("assistant", help="score the assistant on scripted calls")
     eas.add_argument("dir", nargs="?", help="scenario JSON files (default: the kit's "
                      "data/scenarios)")
-    eas.add_argument("--engine", choices=("rules", "openai"),
+    eas.add_argument("--engine", choices=ASSISTANT_ENGINES,
                      help="assistant engine (default: CALLKIT_ASSISTANT_ENGINE or rules)")
+    eas.add_argument("--mode", choices=("hybrid", "model"),
+                     help="with a model: hybrid (default) or the model's tips alone")
     eas.add_argument("--audio", action="store_true", help="speak each turn with espeak-ng "
                      "and transcribe it with the real STT first")
     eas.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -21,6 +21,7 @@ def default_model_cache() -> Path:
     return Path(platformdirs.user_cache_dir("callkit")) / "models"
 
 
+ASSISTANT_ENGINES = ("rules", "openai", "local")
 STT_ENGINES = ("faster-whisper",)  # a new engine implements stt/protocol.py's Recognizer
 
 
@@ -58,12 +59,22 @@ class Settings:
     # Ending a call waits at most this long for its last words to be transcribed, and as
     # long again for its summary; past it, the step is cancelled and logged (Call.unfinished).
     end_timeout_s: float = 15.0
-    # The assistant: "rules" (offline, default) or "openai" (any OpenAI-compatible endpoint).
+    # The assistant: "rules" (offline, default), "openai" (any OpenAI-compatible endpoint) or
+    # "local" (a small model in this process: pip install "callkit[llm]").
     assistant_engine: str = "rules"
+    # With a model: "hybrid" (the rules answer at once, the model adds its sentence; the
+    # policy dedupes across them) or "model" (the model's suggestions alone, the rules' only
+    # when the model fails). Identification and alerts come from the rules either way.
+    assistant_mode: str = "hybrid"
     openai_base_url: str = "https://api.openai.com/v1"
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str = ""
     openai_timeout_s: float = 8.0
+    # The local engine's model (llm/model_file.py: the kit's default or a .gguf path), its
+    # threads and its context window (the whole call stays in it, for the prompt cache).
+    llm_model: str = "qwen2.5-coder-0.5b"
+    llm_threads: int = 2
+    llm_context: int = 8192
     # A turn waits this long for the model's first words; then the rules' tips are shown
     # (the model may still answer after them).
     openai_fallback_s: float = 1.0
@@ -91,8 +102,14 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if self.assistant_engine not in ("rules", "openai"):
-            raise ValueError("CALLKIT_ASSISTANT_ENGINE must be 'rules' or 'openai'")
+        if self.assistant_engine not in ASSISTANT_ENGINES:
+            raise ValueError("CALLKIT_ASSISTANT_ENGINE must be one of "
+                             f"{', '.join(ASSISTANT_ENGINES)}, not {self.assistant_engine!r}")
+        if self.assistant_mode not in ("hybrid", "model"):
+            raise ValueError("CALLKIT_ASSISTANT_MODE must be 'hybrid' or 'model'")
+        if self.llm_threads < 1 or self.llm_context < 1024:
+            raise ValueError("CALLKIT_LLM_THREADS must be at least 1 and CALLKIT_LLM_CONTEXT "
+                             "at least 1024")
         if self.suggestions_per_minute < 1 or not 0 <= self.suggestion_similarity <= 100:
             raise ValueError("CALLKIT_SUGGESTIONS_PER_MINUTE must be >= 1 and "
                              "CALLKIT_SUGGESTION_SIMILARITY within 0-100")

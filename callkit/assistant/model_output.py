@@ -124,3 +124,24 @@ class MessageStream:
 
     def declined(self) -> bool:
         return bool(re.search(r'"type"\s*:\s*"none"', self.buffer))
+
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?(?=\D)")
+
+
+def numbers_in(text: str, complete: bool = True) -> set[float]:
+    """The numbers written in ``text``; if it is not ``complete`` (still streaming), not the
+    one at its very end, which may still grow."""
+    found = set()
+    for m in _NUMBER.finditer(text + (" " if complete else "")):
+        try:
+            found.add(float(m.group(0).replace(",", "")))
+        except ValueError:
+            continue
+    return found
+
+
+def ungrounded_number(message: str, grounding: set[float], complete: bool) -> float | None:
+    """A number the model wrote that the call and the facts it was given do not contain: an
+    invented order number, amount, date or window (small models copy them from examples)."""
+    return next((n for n in sorted(numbers_in(message, complete)) if n not in grounding), None)

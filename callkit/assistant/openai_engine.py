@@ -1,11 +1,14 @@
-"""The optional engine: any OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, llama.cpp).
+"""The model engine: any OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, llama.cpp),
+or (``local``) a small model served by llama.cpp inside this process (callkit/llm).
 
-The model sees the recent transcript (personal data redacted) and what is known of the caller,
-may call the same tools as the rules engine, and answers with one JSON object whose
-``message`` is streamed to the agent as it arrives. Identification, the customer panel and the
-deterministic alerts still come from the rules engine, so the panel never waits on a model.
-If the endpoint fails, times out, streams garbage or calls a tool with bad arguments, the
-rules engine's suggestions for that turn are shown instead, with an alert saying so.
+The model sees the call (personal data redacted) and what is known of the caller, may call
+the same tools as the rules engine, and answers with one JSON object whose ``message`` is
+streamed to the agent as it arrives. Identification, the customer panel and the
+deterministic alerts always come from the rules engine, so the panel never waits on a model.
+In ``hybrid`` mode (the default) the rules' tips are shown at once too and the model adds
+its card; in ``model`` mode the rules' tips are shown only if the model has said nothing by
+the fallback deadline or fails. A failure (refused, timed out, garbage, a bad tool call)
+also raises an alert saying so.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -23,66 +25,25 @@ from ..events import TranscriptFinal
 from .fallback_deadline import LATE, marking_late
 from .memory import CallMemory
 from .model_output import (MessageStream, StreamOutput, SuggestionBegin, SuggestionEnd,
-                           SuggestionText, confidence_of, model_topic)
+                           SuggestionText, confidence_of, model_topic, numbers_in,
+                           ungrounded_number)
+from .model_client import close_stream, describe, new_client
+from .model_prompt import (EXAMPLE_MESSAGES, LOCAL_SEED, card_schema, content_tool_call,
+                           response_format, tool_result_message)
+from .model_prompt import messages as prompt_messages
+from .model_summary import model_summary
 from .redact import redact
 from .rules import RulesEngine, Suggestion
 from .sources import Source, source, tool_sources
-from .summary import Summary, summarize
+from .summary import Summary
 from .tools import TOOL_SCHEMAS, ToolRunner
-
-SYSTEM_PROMPT = """You are an AI assistant helping a call center agent in real-time.
-Analyze the customer conversation and provide:
-1. Immediate suggestions (what to say next)
-2. Relevant customer information (from context)
-3. Policy guidance (return policy, SLA, etc.)
-4. Risk alerts (angry customer, churn risk)
-5. Upsell opportunities (relevant products)
-
-Respond in short, actionable suggestions that appear in real-time.
-Format: JSON with type (suggestion|alert|info) and message.
-Answer with exactly one JSON object and nothing else, keys in this order:
-{"type": "suggestion", "priority": "low|normal|high", "topic": "TOPIC", "confidence": 0.8,
-"message": "..."}
-TOPIC is one of: order_status, shipping, return_policy, billing, verify_identity, churn,
-escalation, upsell, policy_violation, frustration, callback, other. "confidence" is optional: how sure you are that the suggestion helps, from 0
-to 1. Keep the message under 40 words. Use the tools to look up customers, orders and return
-policies; never invent order details, dates or amounts. If there is nothing useful to add,
-answer {"type": "none"}."""
-
-SUMMARY_PROMPT = """Summarize this support call for the CRM. Answer with one JSON object:
-{"reason": "...", "resolution": "...", "action_items": ["..."], "sentiment":
-"positive|neutral|negative", "text": "3-4 sentences"}"""
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 3
-TRANSCRIPT_TURNS = 12
+
 
 class EngineFailure(Exception):
     """The model could not produce a suggestion for this turn."""
-
-
-def _context_message(memory: CallMemory) -> str:
-    """What the model is told of the call. Every line is redacted: the transcript, and also
-    what the agent promised ("I'll e-mail it to …") and the customer record's own words."""
-    lines = []
-    if memory.customer:
-        c = memory.customer
-        lines.append(f"Customer: {c['name']}, account #{c['account_number']}, {c['tier']} tier, "
-                     f"lifetime value ${c['lifetime_value']:,.2f}.")
-        for o in (memory.context or {}).get("orders", [])[:3]:
-            lines.append(f"Order #{o['order_number']}: {o['product_name']} ({o['product_id']}), "
-                         f"{o['status']}.")
-    else:
-        lines.append("Customer not identified yet.")
-    if memory.topics:
-        lines.append("Topics so far: " + ", ".join(memory.topics) + ".")
-    if memory.commitments:
-        lines.append("Agent commitments: " + "; ".join(memory.commitments) + ".")
-    lines.append("Transcript (most recent last):")
-    for turn in memory.turns[-TRANSCRIPT_TURNS:]:
-        lines.append(f"{turn.leg}: {turn.text}")
-    # Line by line: a pattern must not match across two lines.
-    return "\n".join(redact(line) for line in lines)
 
 
 class OpenAIEngine:
@@ -92,43 +53,89 @@ class OpenAIEngine:
     one handed in belongs to the caller."""
 
     def __init__(self, settings: Settings, tools: ToolRunner, rules: RulesEngine, client=None):
-        from openai import AsyncOpenAI
-
         self.settings = settings
         self.tools = tools
         self.rules = rules
+        self.local = settings.assistant_engine == "local"
+        self.hybrid = settings.assistant_mode == "hybrid"
+        # The local model answers within a JSON schema (it cannot be trusted with free text
+        # or native tool calls); it sees the whole call, for its prompt cache.
+        self.structured = self.local
+        self.model_name = "local" if self.local else settings.openai_model
         self._owns_client = client is None
-        self.client = client or AsyncOpenAI(
-            base_url=settings.openai_base_url, api_key=settings.openai_api_key or "none",
-            timeout=settings.openai_timeout_s, max_retries=0)
+        self.client = client
+        if client is None and not self.local:
+            self.client = new_client(settings, settings.openai_base_url,
+                                     settings.openai_api_key or "none")
+
+    async def connect(self) -> None:
+        """Make sure the endpoint is there: the local server is started (shared by every
+        call of the process; loading takes seconds, the first time also the model's
+        assembly) before the first request, not inside its timeout."""
+        if self.client is None:
+            from ..llm.local_server import local_server
+
+            server = await local_server(self.settings)
+            self.client = new_client(self.settings, server.base_url, server.api_key,
+                                     keep_alive=False)
+            if not server.warmed:
+                server.warmed = True
+                await self._warm_up()
+
+    async def _warm_up(self) -> None:
+        """Have the server read the system prompt and the worked examples once, before any
+        turn: they begin every prompt, so its cache keeps them and a turn's request reads
+        only the call (else the first turn waits seconds for them, and may time out)."""
+        chat = prompt_messages(CallMemory())
+        try:
+            await self.client.chat.completions.create(
+                model=self.model_name, messages=chat, max_tokens=1,
+                timeout=max(self.settings.openai_timeout_s, 60.0))
+        except Exception as exc:  # the turn's own request will say what is wrong
+            log.warning("warming up the local model failed: %s", describe(exc))
 
     async def aclose(self) -> None:
         """Close the client if the engine made it (its connections go with it)."""
-        if self._owns_client:
+        if self._owns_client and self.client is not None:
             await self.client.close()
 
     async def on_final(self, final: TranscriptFinal,
                        memory: CallMemory) -> AsyncIterator[StreamOutput]:
-        fallback: list[Suggestion] = []
+        """The whole turn: the rules' part, then the model's."""
+        held: list[Suggestion] = []
+        async with aclosing(self.rules_part(final, memory, held)) as outs:
+            async for out in outs:
+                yield out
+        if final.leg == "customer":
+            async with aclosing(self.model_part(memory, held)) as outs:
+                async for out in outs:
+                    yield out
+
+    async def rules_part(self, final: TranscriptFinal, memory: CallMemory,
+                         held: list[Suggestion]) -> AsyncIterator[StreamOutput]:
+        """The rules' answer to the turn, at once; in ``model`` mode their tips go to
+        ``held`` instead, for :meth:`model_part` to show if the model does not answer."""
         async with aclosing(self.rules.on_final(final, memory)) as outs:
             async for out in outs:
-                if isinstance(out, Suggestion) and out.kind == "suggestion":
-                    fallback.append(out)
+                if not self.hybrid and isinstance(out, Suggestion) and out.kind == "suggestion":
+                    held.append(out)
                 else:
                     yield out
-        if final.leg != "customer":
-            return
+
+    async def model_part(self, memory: CallMemory,
+                         held: list[Suggestion]) -> AsyncIterator[StreamOutput]:
         begun = False
         try:
-            # Past the fallback deadline without a word from the model, the rules' tips are
+            await self.connect()
+            # Past the fallback deadline without a word from the model, the held tips are
             # shown (once); the model may still answer after them.
             async with aclosing(self._ask(memory)) as asked, \
                     aclosing(marking_late(asked, self.settings.openai_fallback_s)) as pieces:
                 async for piece in pieces:
                     if piece is LATE:
-                        for out in fallback:
+                        for out in held:
                             yield out
-                        fallback = []
+                        held = []
                         continue
                     begun = begun or isinstance(piece, SuggestionBegin)
                     yield piece
@@ -139,21 +146,23 @@ class OpenAIEngine:
                              f"AI model unavailable ({exc}); showing rule-based suggestions.",
                              key=f"engine:{exc}", confidence=1.0,
                              sources=(source("model", f"the request failed: {exc}",
-                                             self.settings.openai_model),))
-            for out in fallback:
+                                             self.model_name),))
+            for out in held:
                 yield out
 
     async def _ask(self, memory: CallMemory) -> AsyncIterator[StreamOutput]:
-        messages: list[dict[str, Any]] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": _context_message(memory)},
-        ]
+        messages = prompt_messages(memory, whole_call=self.local)
         cited: list[Source] = []
-        for _ in range(MAX_TOOL_ROUNDS):
+        for round_ in range(MAX_TOOL_ROUNDS):
+            # What the model was told this turn (tool results included), not the examples:
+            # a small model's card is cut where it writes a number from nowhere else.
+            grounding = numbers_in("\n".join(m["content"] or ""
+                                             for m in messages[EXAMPLE_MESSAGES:]))
             stream = MessageStream()
             calls: dict[int, dict[str, str]] = {}
             begun = False
-            async with aclosing(self._deltas(messages)) as deltas:
+            with_tools = round_ < MAX_TOOL_ROUNDS - 1
+            async with aclosing(self._deltas(messages, with_tools)) as deltas:
                 async for delta in deltas:
                     for call in delta.tool_calls or ():
                         slot = calls.setdefault(call.index,
@@ -168,6 +177,16 @@ class OpenAIEngine:
                             begun = True
                             yield self._begin(stream.header, tuple(cited))
                         if piece:
+                            invented = ungrounded_number(
+                                stream.message, grounding, stream.closed
+                            ) if self.structured else None
+                            if invented is not None:
+                                # Cut where it starts inventing: what was held back is
+                                # never shown, what was shown ends as interrupted.
+                                log.info("model card cut: %g is in nothing it was told",
+                                         invented)
+                                yield SuggestionEnd(interrupted=True)
+                                return
                             yield SuggestionText(piece)
             if calls:
                 cited += await self._run_tools(messages, calls)
@@ -179,6 +198,10 @@ class OpenAIEngine:
                 return
             if stream.declined():
                 return
+            written = content_tool_call(stream.buffer)
+            if written is not None:  # a tool call written as JSON in the content
+                cited += await self._run_written_tool(messages, stream.buffer, *written)
+                continue
             raise EngineFailure("unreadable answer")
         raise EngineFailure("too many tool calls")
 
@@ -192,11 +215,23 @@ class OpenAIEngine:
             topic=model_topic(header.get("topic", ""), kind), sources=sources,
             confidence=confidence_of(header.get("confidence")))
 
-    async def _deltas(self, messages: list[dict[str, Any]]):
+    def _request(self, messages: list[dict[str, Any]], with_tools: bool) -> dict[str, Any]:
+        request: dict[str, Any] = {"model": self.model_name, "messages": messages,
+                                   "stream": True, "temperature": 0.2}
+        if self.structured:
+            request["response_format"] = response_format("card", card_schema(with_tools))
+            request["max_tokens"] = 160
+            request["seed"] = LOCAL_SEED
+        elif with_tools:
+            request["tools"] = TOOL_SCHEMAS
+        return request
+
+    async def _deltas(self, messages: list[dict[str, Any]], with_tools: bool = True):
         """The streamed deltas of one completion; any failure becomes an EngineFailure.
 
         The response is closed however this ends: read to the end, an error or a timeout
-        mid-stream, a cancellation, or the consumer closing this generator early."""
+        mid-stream, a cancellation, or the consumer closing this generator early. (Closing
+        it is also what stops llama.cpp computing an answer nobody waits for.)"""
         timeout = self.settings.openai_timeout_s
         response = None
         try:
@@ -204,8 +239,7 @@ class OpenAIEngine:
             # (Cancelled while connecting, the client closes the half-made request itself.)
             async with asyncio.timeout(timeout):
                 response = await self.client.chat.completions.create(
-                    model=self.settings.openai_model, messages=messages, tools=TOOL_SCHEMAS,
-                    stream=True, temperature=0.2)
+                    **self._request(messages, with_tools))
             while True:
                 try:
                     async with asyncio.timeout(timeout):
@@ -219,83 +253,56 @@ class OpenAIEngine:
         except (asyncio.TimeoutError, TimeoutError):
             raise EngineFailure("timed out") from None
         except Exception as exc:  # the client raises many kinds; all mean "no answer"
-            raise EngineFailure(_describe(exc)) from exc
+            raise EngineFailure(describe(exc)) from exc
         finally:
             if response is not None:
-                await _close_stream(response)
+                await close_stream(response)
 
     async def _run_tools(self, messages: list[dict[str, Any]],
                          calls: dict[int, dict[str, str]]) -> list[Source]:
-        """Run the model's tool calls, hand it the results; returns them as citable facts."""
+        """Run the model's native tool calls, hand it the results; returns them as citable
+        facts."""
         cited: list[Source] = []
         ordered = [calls[i] for i in sorted(calls)]
         messages.append({"role": "assistant", "content": None, "tool_calls": [
             {"id": c["id"], "type": "function",
              "function": {"name": c["name"], "arguments": c["arguments"]}} for c in ordered]})
         for call in ordered:
-            if call["name"] not in self.tools.tools:  # a model that invents tools is not trusted
-                raise EngineFailure(f"unknown tool {call['name'][:40]!r}")
             try:
                 arguments = json.loads(call["arguments"] or "{}")
             except json.JSONDecodeError:
-                raise EngineFailure(f"bad arguments for {call['name'] or 'a tool'}") from None
-            if not isinstance(arguments, dict):
-                raise EngineFailure(f"bad arguments for {call['name']}")
-            result = await self.tools.call(call["name"], arguments)
+                raise EngineFailure(f"bad arguments for {call['name'][:40] or 'a tool'}") from None
+            result = await self._tool(call["name"], arguments)
             messages.append({"role": "tool", "tool_call_id": call["id"],
                              "content": redact(json.dumps(result, default=str))})
-            cited += [s for s in tool_sources(call["name"], result) if s not in cited]
+            cited += _new_sources(cited, call["name"], result)
         return cited
 
+    async def _run_written_tool(self, messages: list[dict[str, Any]], content: str, name: str,
+                                arguments: dict[str, Any]) -> list[Source]:
+        """A tool call the model wrote in its content: run by the same tools, its result
+        handed back as the next user message (there is no call id to answer to)."""
+        result = await self._tool(name, arguments)
+        messages.append({"role": "assistant", "content": content})
+        messages.append({"role": "user", "content": tool_result_message(name, result)})
+        return _new_sources([], name, result)
+
+    async def _tool(self, name: str, arguments: Any) -> dict[str, Any]:
+        if name not in self.tools.tools:  # a model that invents tools is not trusted
+            raise EngineFailure(f"unknown tool {name[:40]!r}")
+        if not isinstance(arguments, dict):
+            raise EngineFailure(f"bad arguments for {name}")
+        return await self.tools.call(name, arguments)
+
     async def summarize(self, memory: CallMemory) -> tuple[Summary, str]:
-        """The model's summary, or the deterministic one if the model fails."""
-        fallback = summarize(memory)
-        try:
-            async with asyncio.timeout(self.settings.openai_timeout_s):
-                response = await self.client.chat.completions.create(
-                    model=self.settings.openai_model, temperature=0.2,
-                    messages=[{"role": "system", "content": SUMMARY_PROMPT},
-                              {"role": "user", "content": _context_message(memory)}])
-            data = json.loads(_json_object(response.choices[0].message.content or ""))
-            items = tuple(str(i) for i in data.get("action_items", ()))
-            sentiment = data.get("sentiment", fallback.sentiment)
-            return Summary(reason=str(data["reason"]), resolution=str(data["resolution"]),
-                           action_items=items or fallback.action_items,
-                           sentiment=sentiment if sentiment in ("positive", "neutral", "negative")
-                           else fallback.sentiment, text=str(data["text"])), "openai"
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            return fallback, "rules (model failed)"
+        """The model's summary (model_summary.py), or the rules' if it fails."""
+        return await model_summary(self, memory)
 
 
-async def _close_stream(stream) -> None:
-    """Close a streamed response and release its connection; never raises."""
-    try:
-        # The SDK parses the stream in an async generator: closed here, not left to the
-        # garbage collector (whose finalizer would close it later, in a task of its own).
-        parser = getattr(stream, "_iterator", None)
-        if parser is not None and hasattr(parser, "aclose"):
-            await parser.aclose()
-        await stream.close()
-    except Exception:  # closing a broken connection can fail; it is gone either way
-        log.debug("closing a model response failed", exc_info=True)
-
-
-def _json_object(text: str) -> str:
-    match = re.search(r"\{.*\}", text, re.S)
-    if match is None:
-        raise ValueError("no JSON object")
-    return match.group(0)
-
-
-def _describe(exc: Exception) -> str:
-    name = type(exc).__name__
-    status = getattr(exc, "status_code", None)
-    if status:
-        return f"HTTP {status}"
-    if "Connection" in name:
-        return "cannot connect"
-    if "Timeout" in name:
-        return "timed out"
-    return f"bad response ({name})"
+def _new_sources(cited: list[Source], name: str, result: dict[str, Any]) -> list[Source]:
+    """The facts a tool's result gives that are not cited yet."""
+    new: list[Source] = []
+    for s in tool_sources(name, result):
+        if s not in cited and s not in new:
+            new.append(s)
+    return new

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from contextlib import aclosing
@@ -23,6 +22,7 @@ from ..events import (QUICK_ACTIONS, AgentAction, CallEnded, CallerID, CallSumma
                       TranscriptFinal, TranscriptPartial)
 from ..extensions import Extensions
 from .memory import CallMemory, sentiment_label
+from .model_cards import ModelCards, StreamedCard
 from .model_output import SuggestionBegin, SuggestionEnd, SuggestionText
 from .openai_engine import OpenAIEngine
 from .policy import SuggestionPolicy
@@ -32,14 +32,9 @@ from .tools import ToolRunner
 
 log = logging.getLogger(__name__)
 TREND_TURNS = 3
-# A streamed suggestion is held back until the policy can judge its wording: its first clause
-# (of at least OPENING_CLAUSE_WORDS words) or its first OPENING_WORDS words, or all of it.
-OPENING_WORDS = 8
-OPENING_CLAUSE_WORDS = 5
-_CLAUSE_END = re.compile(r"[,.;:!?\u2014]\s")
 
 
-class Assistant:
+class Assistant(ModelCards):
     def __init__(self, call_id: str, settings: Settings, run_db: Callable[..., Any],
                  publish: Callable[[Event], None], *, openai_client=None,
                  extensions: Extensions = Extensions(), today: dt.date | None = None):
@@ -55,12 +50,15 @@ class Assistant:
         self.rules = RulesEngine(tools, extra_rules=extensions.rules)
         self.engine: RulesEngine | OpenAIEngine = (
             OpenAIEngine(settings, tools, self.rules, client=openai_client)
-            if settings.assistant_engine == "openai" else self.rules)
+            if settings.assistant_engine in ("openai", "local") else self.rules)
+        # The model's answer to the last customer turn, streamed while the next events are
+        # handled (a name said meanwhile still identifies the caller at once); cancelled by
+        # the next customer turn, the end of the call, or closing.
+        self._model_task: asyncio.Task | None = None
         # The transcript event being answered: its turn gets the latency marks, its end time
         # is "now" for the policy.
         self._trigger: TranscriptFinal | TranscriptPartial | None = None
         self._partial_text: dict[str, tuple[int, str]] = {}  # leg -> (turn, last partial)
-        self._open: dict[str, Any] | None = None  # a model suggestion being streamed
 
     def _report_tool(self, name: str, arguments: dict, result: dict, seconds: float) -> None:
         self.publish(ToolCall(call_id=self.call_id, name=name, arguments=arguments,
@@ -76,7 +74,9 @@ class Assistant:
             raise
 
     async def aclose(self) -> None:
-        """Let go of what the engine holds: the model client it made (if any)."""
+        """Let go of what the engine holds: its answer in progress, the model client it
+        made (if any)."""
+        await self._stop_model_turn()
         if isinstance(self.engine, OpenAIEngine):
             await self.engine.aclose()
 
@@ -98,6 +98,7 @@ class Assistant:
             self.memory.actions.append(QUICK_ACTIONS[event.action])
         elif isinstance(event, CallEnded):
             try:
+                await self._stop_model_turn()  # one request at a time: the summary's now
                 await self._summarize()
             finally:  # the call is over: so is the engine's model client
                 await self.aclose()
@@ -116,29 +117,59 @@ class Assistant:
         self._partial_text.pop(final.leg, None)
         turn = self.memory.add_turn(final.leg, final.text, final.start)
         self._publish_sentiment(final, turn.sentiment)
-        await self._show(self.engine.on_final(final, self.memory))
+        if not isinstance(self.engine, OpenAIEngine):
+            await self._show(self.engine.on_final(final, self.memory))
+            return
+        held: list[Suggestion] = []
+        await self._show(self.engine.rules_part(final, self.memory, held))
+        if final.leg == "customer":
+            await self._stop_model_turn()
+            self._model_task = asyncio.create_task(
+                self._show(self.engine.model_part(self.memory, held), final),
+                name=f"model turn {self.call_id}:{final.turn}")
 
-    async def _show(self, outputs) -> None:
+    async def settle(self) -> None:
+        """Wait for the model's answer in progress, if any (evaluations, benchmarks, tests:
+        a live call never waits for it)."""
+        if self._model_task is not None:
+            await asyncio.wait([self._model_task])
+
+    async def _stop_model_turn(self) -> None:
+        """Cancel the model's answer in progress and wait until it has let go: its card
+        ended as interrupted, its response closed (so the server stops computing it)."""
+        task, self._model_task = self._model_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])  # not ``await task``: that would re-raise its cancel
+
+    async def _show(self, outputs, trigger: TranscriptFinal | TranscriptPartial | None = None
+                    ) -> None:
         """Hand an engine's outputs to the agent: context at once, suggestions via the policy.
+        ``trigger``: the turn they answer (default: the latest; a model's answer runs while
+        later turns come).
 
         Cancelled or failing half-way, the engine's generator is closed at once (a model's
         response stream with it), and a card being streamed is ended as interrupted."""
+        trigger = trigger or self._trigger
+        card: StreamedCard | None = None
         async with aclosing(outputs) as outs:
             try:
                 async for out in outs:
                     if isinstance(out, ContextUpdate):
                         self._publish_context(out)
                     elif isinstance(out, Suggestion):
-                        await self._offer(out)
+                        await self._offer(out, trigger)
                     elif isinstance(out, SuggestionBegin):
-                        await self._begin_stream(out)
-                    elif isinstance(out, SuggestionText):
-                        await self._stream_text(out.text)
-                    elif isinstance(out, SuggestionEnd):
-                        await self._end_stream(out.interrupted)
+                        card = StreamedCard(out, trigger)
+                    elif isinstance(out, SuggestionText) and card is not None:
+                        self._mark("model_first_token", trigger, once=card)
+                        await self._stream_text(card, out.text)
+                    elif isinstance(out, SuggestionEnd) and card is not None:
+                        await self._end_stream(card, out.interrupted)
+                        card = None
             finally:
-                if self._open is not None:
-                    await self._end_stream(interrupted=True)
+                if card is not None:
+                    await self._end_stream(card, interrupted=True)
 
     def _publish_sentiment(self, final: TranscriptFinal, score: float) -> None:
         scores = self.memory.customer_sentiments()[-TREND_TURNS:] or [score]
@@ -154,23 +185,24 @@ class Assistant:
             notes=tuple(ctx.get("notes", ())), candidates=update.candidates,
             reason=update.reason, past_calls=tuple(ctx.get("past_calls", ()))))
 
-    def _mark(self, name: str) -> None:
-        if name == "first_token" and isinstance(self._trigger, TranscriptPartial):
+    def _mark(self, name: str, trigger, once: "StreamedCard | None" = None) -> None:
+        """A latency mark on ``trigger``'s turn (``once``: at most once for that card)."""
+        if once is not None:
+            if name in once.marked:
+                return
+            once.marked.add(name)
+        if name == "first_token" and isinstance(trigger, TranscriptPartial):
             # Answered while the caller was still speaking: counted apart, so that "final →
             # first token" measures the turns answered from what was finally said.
             name = "early_token"
-        if self._trigger is not None:
-            self.publish(LatencyMark(call_id=self.call_id, leg=self._trigger.leg,
-                                     turn=self._trigger.turn, name=name))
+        if trigger is not None:
+            self.publish(LatencyMark(call_id=self.call_id, leg=trigger.leg,
+                                     turn=trigger.turn, name=name))
 
-    @property
-    def _now(self) -> float:
-        return self._trigger.end if self._trigger else 0.0
-
-    async def _offer(self, s: Suggestion) -> None:
+    async def _offer(self, s: Suggestion, trigger) -> None:
         """A whole suggestion from an engine: through the policy, then word by word."""
         decision = self.policy.decide(kind=s.kind, priority=s.priority, key=s.policy_key,
-                                      text=s.text, confidence=s.confidence, at=self._now)
+                                      text=s.text, confidence=s.confidence, at=_at(trigger))
         if not decision.accepted:
             log.debug("suggestion held back (%s): %s", decision.reason, s.text)
             return
@@ -184,75 +216,19 @@ class Assistant:
             self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=sid,
                                          text=word if i == 0 else " " + word))
             if i == 0:
-                self._mark("first_token")
+                self._mark("first_token", trigger)
             if self.settings.token_delay_s:
                 await asyncio.sleep(self.settings.token_delay_s)
-        self._done(sid, s.kind, s.priority, s.topic, s.text, s.policy_key, s.sources)
+        self._done(sid, s.kind, s.priority, s.topic, s.text, s.policy_key, s.sources, trigger)
 
     def _done(self, sid: str, kind: str, priority: str, topic: str, text: str, key: str,
-              sources: tuple[dict[str, str], ...]) -> None:
-        self.policy.shown(sid, kind=kind, key=key, text=text, at=self._now)
+              sources: tuple[dict[str, str], ...], trigger) -> None:
+        self.policy.shown(sid, kind=kind, key=key, text=text, at=_at(trigger))
         self.memory.shown += 1
         self.publish(SuggestionDone(call_id=self.call_id, suggestion_id=sid, kind=kind,
                                     priority=priority, topic=topic, message=text,
                                     sources=sources))
-        self._mark("suggestion_done")
-
-    async def _begin_stream(self, b: SuggestionBegin) -> None:
-        """A model's suggestion begins: held back until the policy has seen how it opens."""
-        self._open = {"id": None, "begin": b, "text": ""}  # id None: not judged yet
-
-    async def _judge_stream(self, *, opening: bool) -> None:
-        """The policy's verdict on the open suggestion, from its text so far; if accepted,
-        after its debounce wait, the card starts with the text held back until now."""
-        o, b = self._open, self._open["begin"]
-        text = o["text"].strip()
-        decision = self.policy.decide(kind=b.kind, priority=b.priority, key=b.policy_key,
-                                      text=text, confidence=b.confidence, at=self._now,
-                                      opening=opening, model=True)
-        if not decision.accepted:
-            log.debug("model suggestion held back (%s): %s", decision.reason, text)
-            o["id"] = ""
-            return
-        if decision.wait_s:
-            # As in _offer: the policy counts call time. The rest of the answer waits in the
-            # response stream meanwhile.
-            await asyncio.sleep(decision.wait_s / max(self.settings.replay_speed, 1.0))
-        o["id"] = uuid.uuid4().hex[:12]
-        self.publish(SuggestionStarted(call_id=self.call_id, suggestion_id=o["id"],
-                                       kind=b.kind, priority=b.priority, topic=b.topic,
-                                       sources=b.sources))
-        # What was held back goes out at once, word by word as the model streamed it.
-        for i, piece in enumerate(re.findall(r"\s*\S+\s*$|\s*\S+", o["text"])):
-            self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=o["id"],
-                                         text=piece))
-            if i == 0:
-                self._mark("first_token")
-
-    async def _stream_text(self, text: str) -> None:
-        o = self._open
-        if o is None:
-            return
-        o["text"] += text
-        if o["id"] is None:
-            if _opening_complete(o["text"]):
-                await self._judge_stream(opening=True)
-        elif o["id"]:
-            self.publish(SuggestionToken(call_id=self.call_id, suggestion_id=o["id"],
-                                         text=text))
-
-    async def _end_stream(self, interrupted: bool) -> None:
-        o = self._open
-        if o is None:
-            return
-        if o["id"] is None and not interrupted and o["text"].strip():
-            await self._judge_stream(opening=False)  # short enough to be judged whole
-        self._open = None
-        if not o["id"]:  # held back, or cut off before it was judged: never shown at all
-            return
-        b = o["begin"]
-        text = o["text"].strip() + (" …" if interrupted else "")
-        self._done(o["id"], b.kind, b.priority, b.topic, text, b.policy_key, b.sources)
+        self._mark("suggestion_done", trigger)
 
     async def _summarize(self) -> None:
         if isinstance(self.engine, OpenAIEngine):
@@ -268,12 +244,6 @@ class Assistant:
             open_questions=tuple(self.memory.open_questions()), written_by=written_by))
 
 
-
-def _opening_complete(text: str) -> bool:
-    """Enough of a streamed message to judge it: a first clause of OPENING_CLAUSE_WORDS words
-    or more, or OPENING_WORDS whole words (a word is whole once something follows it)."""
-    whole = len(text.split()) - (0 if text[-1:].isspace() else 1)
-    if whole >= OPENING_WORDS:
-        return True
-    return any(len(text[:m.end()].split()) >= OPENING_CLAUSE_WORDS
-               for m in _CLAUSE_END.finditer(text))
+def _at(trigger) -> float:
+    """Now, for the policy: the end of the turn being answered, in call time."""
+    return trigger.end if trigger is not None else 0.0

@@ -112,8 +112,10 @@ async def run_scenario(scenario: dict[str, Any], settings: Settings, workdir: Pa
             await assistant.handle(TranscriptFinal(
                 call_id=call_id, leg=turn["speaker"], text=text, start=start,
                 end=start + TURN_GAP_S - 1.0, turn=i, confidence=0.9))
+            await assistant.settle()  # a model's answer comes before the next turn
         await assistant.handle(CallEnded(call_id=call_id, status="completed",
                                          duration_s=len(scenario["turns"]) * TURN_GAP_S))
+        await assistant.aclose()
         owners = dict(await db.run(lambda con: con.execute(
             "SELECT o.order_number, c.account_number FROM orders o "
             "JOIN customers c ON c.id = o.customer_id").fetchall()))
@@ -243,8 +245,8 @@ async def evaluate(folder: Path, settings: Settings, workdir: Path, *, audio: bo
     return {"summary": summary,
             "scenarios": [{**o.__dict__, **({"heard": heard[o.id]} if o.id in heard else {})}
                           for o in outcomes],
-            "settings": {"engine": settings.assistant_engine, "audio": audio,
-                         "model": settings.stt_model if audio else None}}
+            "settings": {"engine": settings.assistant_engine, "mode": settings.assistant_mode,
+                         "audio": audio, "model": settings.stt_model if audio else None}}
 
 
 def report(result: dict[str, Any]) -> str:

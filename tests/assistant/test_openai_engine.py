@@ -12,7 +12,8 @@ from callkit.assistant.model_output import (DEFAULT_CONFIDENCE, MessageStream, S
                                             SuggestionEnd, SuggestionText, model_topic)
 from callkit.assistant.openai_engine import OpenAIEngine
 from callkit.assistant.rules import ContextUpdate, RulesEngine, Suggestion
-from callkit.assistant.stage import Assistant, _opening_complete
+from callkit.assistant.model_cards import _opening_complete
+from callkit.assistant.stage import Assistant
 from callkit.assistant.tools import ToolRunner
 from callkit.bus import Bus
 from callkit.config import Settings
@@ -44,12 +45,13 @@ async def close_engines():
         await _engines.pop().aclose()
 
 
-def make_engine(con, base_url, token, timeout=2.0):
+def make_engine(con, base_url, token, timeout=2.0, mode="model"):
+    """``mode`` "model" by default: most tests here are of the model's own answer."""
     async def run(fn, *args):
         return fn(con, *args)
 
     settings = Settings(assistant_engine="openai", openai_base_url=base_url,
-                        openai_api_key=token, openai_timeout_s=timeout)
+                        openai_api_key=token, openai_timeout_s=timeout, assistant_mode=mode)
     tools = ToolRunner(run, lambda *a: None)
     _engines.append(OpenAIEngine(settings, tools, RulesEngine(tools, today=SEED_DAY)))
     return _engines[-1]
@@ -169,8 +171,8 @@ def answer(message, topic="order", kind="suggestion", priority="normal", confide
 
 
 def stage_settings(server, **kw):
-    base = dict(token_delay_s=0, assistant_engine="openai", openai_base_url=server.base_url,
-                openai_api_key=server.token, suggestion_cooldown_s=0, suggestion_min_gap_s=0,
+    base = dict(token_delay_s=0, assistant_engine="openai", assistant_mode="model",
+                openai_base_url=server.base_url, openai_api_key=server.token, suggestion_cooldown_s=0, suggestion_min_gap_s=0,
                 suggestions_per_minute=100)
     return Settings(**{**base, **kw})
 
@@ -178,6 +180,14 @@ def stage_settings(server, **kw):
 def customer(text, turn, at):
     return TranscriptFinal(call_id="c", leg="customer", text=text, start=at, end=at + 2,
                            turn=turn)
+
+
+async def settled(bus, assistant):
+    """Everything published so far handled, the model's answer (streamed in a task of the
+    stage's own, while later events come) included."""
+    await bus.drain()
+    await assistant.settle()
+    await bus.drain()
 
 
 async def run_call(fixed_con, settings, finals, *, openai_client=None):
@@ -192,7 +202,7 @@ async def run_call(fixed_con, settings, finals, *, openai_client=None):
     bus.subscribe(events.append)
     for f in finals:
         bus.publish(f)
-        await bus.drain()
+        await settled(bus, assistant)
     bus.publish(CallEnded(call_id="c"))
     await bus.drain()
     await bus.close()
@@ -446,11 +456,12 @@ async def test_a_call_ending_mid_stream_closes_stream_and_client(fixed_con, no_l
     await asyncio.wait_for(holding.holding.wait(), 5)
     while not any(isinstance(e, SuggestionToken) for e in events):
         await asyncio.sleep(0.01)
-    await bus.close()  # as Call.close does: the assistant's task is cancelled mid-stream
+    await bus.close()  # as Call.close does: then the assistant is closed mid-stream
+    await assistant.aclose()
     await asyncio.wait_for(holding.hung_up.wait(), 2)
     stream, = streams
     assert stream.response.is_closed and assistant.engine.client.is_closed()
-    assert assistant._open is None
+    assert assistant._model_task is None
 
 
 async def test_a_call_ending_during_the_debounce_closes_the_stream(fixed_con, no_leaks,
@@ -462,12 +473,13 @@ async def test_a_call_ending_during_the_debounce_closes_the_stream(fixed_con, no
 
     bus, events, assistant, streams = stage_on_bus(fixed_con, settings)
     bus.publish(customer("Where are my headphones?", 1, 0))
-    await bus.drain()
+    await settled(bus, assistant)
     bus.publish(customer("Can I follow it?", 2, 3))
     while len(streams) < 2:
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)  # the second tip is waiting out its debounce
     await bus.close()
+    await assistant.aclose()
     assert [c[2].topic for c in model_cards(events, {"order_status", "shipping"})] == ["order_status"]
     assert all(s.response.is_closed for s in streams)
     assert assistant.engine.client.is_closed()

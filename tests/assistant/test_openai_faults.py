@@ -11,7 +11,8 @@ from callkit.bench.openai_stub import (FakeOpenAIServer, Scenario, content_chunk
                                        tool_call_chunks)
 from callkit.config import Settings
 from callkit.events import CallEnded, SuggestionDone
-from tests.assistant.test_openai_engine import ANSWER, customer, stage_on_bus, stage_settings
+from tests.assistant.test_openai_engine import (ANSWER, customer, settled, stage_on_bus,
+                                                stage_settings)
 
 SAID = "Hi, I'm Sarah Johnson, order seven eight nine oh one."
 HALF = content_chunks(ANSWER)[:14]  # the card has begun: header and a few words
@@ -68,7 +69,7 @@ async def test_a_failing_model_leaves_the_turn_to_the_rules_with_an_alert(
     bus.publish(customer(SAID, 1, 0))
     # The whole turn (rules' tips, the alert) is bounded by the request's timeout; generous.
     async with asyncio.timeout(30):
-        await bus.drain()
+        await settled(bus, assistant)
     done = [e for e in events if isinstance(e, SuggestionDone)]
     alert = next(d for d in done if d.topic == "engine")
     assert alert.kind == "alert" and says in alert.message
@@ -93,7 +94,7 @@ async def test_a_slow_model_is_not_waited_for_past_the_deadline(fixed_con, no_le
     bus, events, assistant, streams = stage_on_bus(fixed_con, settings)
     bus.publish(customer(SAID, 1, 0))
     async with asyncio.timeout(30):
-        await bus.drain()
+        await settled(bus, assistant)
     done = [e for e in events if isinstance(e, SuggestionDone)]
     rules_tip = next(i for i, d in enumerate(done) if "#78901" in d.message)
     model_tip = next(i for i, d in enumerate(done) if d.message.startswith("Tell Sarah"))

@@ -26,6 +26,7 @@ async def run(fixed_con, finals, settings=None, feedback_on=None):
     for f in finals:
         bus.publish(f)
         await bus.drain()
+        await assistant.settle()  # the model's answer, streamed while later events come
         if feedback_on:
             for e in list(events):
                 if isinstance(e, SuggestionDone) and feedback_on in e.message:
