@@ -30,15 +30,19 @@ class TerminalView:
         self.color = tty and "NO_COLOR" not in os.environ if color is None else color
         self._open: str | None = None  # "partial" or the id of a suggestion being streamed
         self._stream_col = 0
+        self._stream_rows = 0  # lines the streaming suggestion has wrapped onto
 
     def _c(self, style: str, text: str) -> str:
         return f"\x1b[{COLORS[style]}m{text}\x1b[0m" if self.color else text
 
     def _close_open_line(self) -> None:
+        """Clear what is being drawn in place: a partial, or a suggestion still streaming
+        (it is printed whole when done, so it is never seen cut off and then again)."""
         if self._open == "partial":
             self.out.write("\r\x1b[K")
         elif self._open is not None:
-            self.out.write("\n")
+            up = f"\x1b[{self._stream_rows}A" if self._stream_rows else ""
+            self.out.write(f"{up}\r\x1b[J")
         self._open = None
 
     def _line(self, text: str) -> None:
@@ -70,11 +74,14 @@ class TerminalView:
         self._line(f"[{clock(e.start)}] {speaker}{body}")
 
     def _on_SuggestionStarted(self, e: SuggestionStarted) -> None:
+        if not self.live:
+            return  # printed whole when done: a log or a pipe cannot redraw a line
         self._close_open_line()
         label = self._c(e.kind, f"{ICONS[e.kind]} {e.kind}")
         self.out.write(f"{INDENT}{label}  ")
         self._open = e.suggestion_id
         self._stream_col = len(INDENT) + len(e.kind) + 5
+        self._stream_rows = 0
         self.out.flush()
 
     def _on_SuggestionToken(self, e: SuggestionToken) -> None:
@@ -83,6 +90,7 @@ class TerminalView:
         if self._stream_col + len(e.text) > 100:
             self.out.write("\n" + INDENT + " " * 13)
             self._stream_col = len(INDENT) + 13
+            self._stream_rows += 1
             text = e.text.lstrip()
         else:
             text = e.text
@@ -97,7 +105,9 @@ class TerminalView:
             self.out.flush()
         else:
             label = self._c(e.kind, f"{ICONS[e.kind]} {e.kind}")
-            self._line(f"{INDENT}{label}  {e.message}")
+            body = textwrap.fill(e.message, width=100 - len(INDENT) - 13,
+                                 subsequent_indent=INDENT + " " * 13)
+            self._line(f"{INDENT}{label}  {body}")
 
     def _on_CustomerContext(self, e: CustomerContext) -> None:
         if e.customer is None:

@@ -34,6 +34,40 @@ def test_partials_are_not_printed_off_a_terminal():
     assert text == ""
 
 
+def card(sid, words, kind="suggestion"):
+    return ([SuggestionStarted(call_id="c", suggestion_id=sid, kind=kind, priority="normal",
+                               topic="order")],
+            [SuggestionToken(call_id="c", suggestion_id=sid, text=w) for w in words],
+            [SuggestionDone(call_id="c", suggestion_id=sid, kind=kind, priority="normal",
+                            topic="order", message="".join(words))])
+
+
+def test_cards_streaming_at_once_are_each_printed_whole_once():
+    """A model's card streams while the rules' does, and a transcript line comes between:
+    off a terminal each card is printed once, whole, when done."""
+    a_start, a_words, a_done = card("a", ["Order", " #78901", " shipped."])
+    b_start, b_words, b_done = card("b", ["Offer", " the", " tracking", " link."])
+    text = show([*a_start, a_words[0], *b_start, b_words[0], a_words[1],
+                 TranscriptFinal(call_id="c", leg="agent", text="Yes.", start=1, end=2),
+                 a_words[2], *b_words[1:], *a_done, *b_done])
+    assert text.count("Order") == 1 and text.count("Offer") == 1
+    assert "Order #78901 shipped." in text and "Offer the tracking link." in text
+
+
+def test_on_a_terminal_an_interrupted_card_is_erased_then_printed_whole():
+    out = io.StringIO()
+    view = TerminalView(out, color=False)
+    view.live = True
+    a_start, a_words, a_done = card("a", ["Order", " #78901", " shipped."])
+    for e in [*a_start, a_words[0],
+              TranscriptFinal(call_id="c", leg="agent", text="Yes.", start=1, end=2),
+              *a_words[1:], *a_done]:
+        view(e)
+    text = out.getvalue()
+    assert "\r\x1b[J[00:01.0] AGENT" in text  # the half-drawn card cleared first
+    assert text.rstrip().endswith("Order #78901 shipped.")
+
+
 def test_a_suggestion_streams_on_one_line_then_ends_it():
     sid = "s1"
     words = ["I", " found", " order", " #78901."]
