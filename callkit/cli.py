@@ -20,7 +20,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     if getattr(args, "db", None):
         settings = settings.replace(db_path=Path(args.db).expanduser())
+    if getattr(args, "engine", None):
+        settings = settings.replace(assistant_engine=args.engine)
     return settings
+
+
+async def _start_model(settings: Settings) -> None:
+    """The local model loaded before the call (its first assembly shows a progress bar), so
+    that no turn waits for it."""
+    if settings.assistant_engine != "local":
+        return
+    from .assistant.openai_engine import OpenAIEngine
+    from .llm.local_server import shared_server
+
+    print(f"  assistant local model {settings.llm_model} ({settings.assistant_mode}, "
+          f"{settings.llm_threads} threads)…", flush=True)
+    started = time.perf_counter()
+    await asyncio.to_thread(shared_server, settings, True)
+    engine = OpenAIEngine(settings, tools=None, rules=None)
+    try:
+        await engine.connect()  # and its fixed prompt read into the cache
+    finally:
+        await engine.aclose()
+    print(f"  assistant ready in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -76,6 +98,7 @@ async def _demo(settings: Settings, recording) -> int:
             print("  seeding the demo database (600 customers, 2,400 orders, 900 tickets)…",
                   flush=True)
             await center.db.run(lambda con: seed(con))
+        await _start_model(settings)
         print(f"  speech    faster-whisper {settings.stt_model} (offline, int8, "
               f"{settings.stt_threads} threads)")
         print(f"  audio     2 legs over WebRTC (aiortc, loopback) at "
@@ -129,6 +152,7 @@ async def _serve(settings: Settings, host: str, port: int, title: str) -> int:
         if not await center.db.run(is_seeded):
             print("seeding the demo database…", flush=True)
             await center.db.run(lambda con: seed(con))
+        await _start_model(settings)
         async with CallServer(center, host=host, port=port) as server:
             call = center.start_call(title=title)
             call.subscribe(TerminalView(), name="console")
@@ -270,17 +294,24 @@ def cmd_bench_audio(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_assistant(args: argparse.Namespace) -> int:
-    from .bench.assistant_bench import run_bench, summary_of
+    from .bench.assistant_bench import ENGINES, run_bench, summary_of
     from .bench.report import print_table, write_json
 
     if args.rounds < 1:
         raise ValueError("--rounds must be at least 1")
-    rows = run_bench(args.rounds)
-    print_table(rows, ["engine", "turns", "suggestions", "final_to_first_token_p50_s",
-                       "final_to_first_token_p95_s", "final_to_suggestion_done_p50_s",
-                       "final_to_suggestion_done_p95_s"],
-                title="bench assistant · recorded-call turns · seeded DuckDB · "
-                      "OpenAI engine against a local streaming server")
+    engines = tuple(args.engine.split(","))
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        raise ValueError(f"unknown engine {unknown[0]!r} (known: {', '.join(ENGINES)})")
+    rows = run_bench(args.rounds, engines)
+    columns = ["engine", "turns", "suggestions", "final_to_first_token_p50_s",
+               "final_to_first_token_p95_s", "final_to_suggestion_done_p50_s",
+               "final_to_suggestion_done_p95_s"]
+    if "local" in engines:
+        columns += ["final_to_first_model_token_p50_s", "final_to_first_model_token_p95_s",
+                    "final_to_model_done_p50_s", "final_to_model_done_p95_s"]
+    print_table(rows, columns, title="bench assistant · recorded-call turns · seeded DuckDB · "
+                "openai: against a local streaming stub · local: the in-process model")
     if args.json:
         write_json(args.json, summary_of(rows), engines=rows)
         print(f"\nwrote {args.json}")
@@ -350,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, help="replay speed (1 = real time)")
     demo.add_argument("--db", help="DuckDB file (default: CALLKIT_DB_PATH or the user data dir)")
     demo.add_argument("--list", action="store_true", help="list the recorded calls")
+    demo.add_argument("--engine", choices=ASSISTANT_ENGINES,
+                      help="assistant engine (default: CALLKIT_ASSISTANT_ENGINE or rules)")
     demo.set_defaults(func=cmd_demo)
 
     seed = sub.add_parser("seed", help="(re)create the demo customers, orders and tickets")
@@ -367,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
                        "127.0.0.1, this machine only; another address prints a warning)")
     serve.add_argument("--db", help="DuckDB file")
+    serve.add_argument("--engine", choices=ASSISTANT_ENGINES,
+                       help="assistant engine (default: CALLKIT_ASSISTANT_ENGINE or rules)")
     serve.add_argument("--title", default="live call", help="the call's title")
     serve.add_argument("--loopback", action="store_true",
                        help="offer only 127.0.0.1 ICE candidates (browser needs "
@@ -415,6 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     bcall.set_defaults(func=cmd_bench_call)
     bas = bench.add_parser("assistant", help="final transcript → first suggestion token")
     bas.add_argument("--rounds", type=int, default=5, help="passes over the recorded scripts")
+    bas.add_argument("--engine", default="rules,openai",
+                     help="engines, comma-separated: rules, openai (a scripted stub), local "
+                          "(the in-process model) (default rules,openai)")
     bas.add_argument("--json", help="also write the figures to this JSON file")
     bas.set_defaults(func=cmd_bench_assistant)
 

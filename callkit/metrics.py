@@ -15,6 +15,9 @@ SPANS = (
     ("final_to_first_token", "final", "first_token"),
     ("speech_end_to_first_token", "speech_end", "first_token"),
     ("final_to_suggestion_done", "final", "suggestion_done"),
+    # A model engine's own answer (assistant/model_cards.py), shown or not.
+    ("final_to_first_model_token", "final", "model_first_token"),
+    ("final_to_model_done", "final", "model_done"),
     ("first_token_to_shown", "first_token", "shown"),
     ("speech_end_to_shown", "speech_end", "shown"),
 )

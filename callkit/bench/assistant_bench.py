@@ -1,9 +1,12 @@
 """``callkit bench assistant``: final transcript → first suggestion token and → suggestion done.
 
 The customer and agent turns of the recorded call scripts are published as finals, one at a
-time, to the assistant stage over a real seeded DuckDB, once with the rules engine and once
-with the OpenAI engine against a local server that streams a scripted answer (one tool call,
-then the suggestion) over real HTTP, so the two rows compare the engines' own overhead.
+time, to the assistant stage over a real seeded DuckDB: with the rules engine; with the
+OpenAI engine against a local server that streams a scripted answer (one tool call, then the
+suggestion) over real HTTP, so those two rows compare the engines' own overhead; and (``local``)
+with the real local model, warmed up first, hybrid as it runs by default, whose own answer
+is timed apart (``final_to_first_model_token``, ``final_to_model_done``). Each turn waits for
+the model's answer before the next (no turn cancels another).
 """
 
 from __future__ import annotations
@@ -38,11 +41,20 @@ def stub_answer(message: str) -> str:
                        "message": message})
 
 
+ENGINES = ("rules", "openai", "local")
+
+
 async def run_engine(engine: str, db: Database, rounds: int, base_url: str = "",
                      token: str = "") -> dict:
+    # The stub's row is the model's own path ("model" mode): its first token is the model's.
     settings = Settings(assistant_engine=engine, token_delay_s=0.0, openai_base_url=base_url,
                         openai_api_key=token, suggestion_cooldown_s=0.0,
-                        suggestion_min_gap_s=0.0, suggestions_per_minute=1000)
+                        suggestion_min_gap_s=0.0, suggestions_per_minute=1000,
+                        assistant_mode="model" if engine == "openai" else "hybrid")
+    if engine == "local":  # loading and the prompt's warm-up are not a turn's latency
+        warm = Assistant("bench-warm-up", settings, db.run, lambda e: None)
+        await warm.engine.connect()
+        await warm.aclose()
     tracker = LatencyTracker()
     shown = 0
     turns = 0
@@ -63,6 +75,8 @@ async def run_engine(engine: str, db: Database, rounds: int, base_url: str = "",
                                         name="final", wall=final.wall))
                 bus.publish(final)
                 await bus.drain()
+                await assistant.settle()
+                await bus.drain()
                 turns += 1
             await bus.close()
             await assistant.aclose()
@@ -70,7 +84,7 @@ async def run_engine(engine: str, db: Database, rounds: int, base_url: str = "",
     return {"engine": engine, "turns": turns, "suggestions": shown, **tracker.summary()}
 
 
-async def bench(rounds: int) -> list[dict]:
+async def bench(rounds: int, engines: tuple[str, ...] = ("rules", "openai")) -> list[dict]:
     # Each customer turn of the OpenAI engine: a tool call round, then the streamed answer.
     lookup = Scenario(chunks=tool_call_chunks("c1", "get_order_status", '{"order_id": "78901"}'))
     server = FakeOpenAIServer(cycle=[step for message in STUB_MESSAGES for step in (
@@ -80,22 +94,24 @@ async def bench(rounds: int) -> list[dict]:
         try:
             await db.run(lambda con: seed(con))
             await server.start()
-            return [await run_engine("rules", db, rounds),
-                    await run_engine("openai", db, rounds, server.base_url, server.token)]
+            return [await run_engine(engine, db, rounds, server.base_url, server.token)
+                    for engine in engines]
         finally:
             await server.close()
             db.close()
 
 
-def run_bench(rounds: int) -> list[dict]:
-    return asyncio.run(bench(rounds))
+def run_bench(rounds: int, engines: tuple[str, ...] = ("rules", "openai")) -> list[dict]:
+    return asyncio.run(bench(rounds, engines))
 
 
 def summary_of(rows: list[dict]) -> dict[str, float]:
     out: dict[str, float] = {}
     for row in rows:
         for key in ("final_to_first_token_p50_s", "final_to_first_token_p95_s",
-                    "final_to_suggestion_done_p50_s", "final_to_suggestion_done_p95_s"):
+                    "final_to_suggestion_done_p50_s", "final_to_suggestion_done_p95_s",
+                    "final_to_first_model_token_p50_s", "final_to_first_model_token_p95_s",
+                    "final_to_model_done_p50_s", "final_to_model_done_p95_s"):
             if key in row:
                 name = key if row["engine"] == "rules" else key.replace(
                     "final_to", f"{row['engine']}_final_to", 1)
