@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .config import ASSISTANT_ENGINES, Settings
+from .packaged_files import ModelNotAvailable
 from .store.db import DatabaseInUse
 from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
@@ -479,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, DatabaseInUse) as exc:
+    except (ValueError, FileNotFoundError, DatabaseInUse, ModelNotAvailable) as exc:
         print(f"callkit: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..config import Settings
 from ..events import TranscriptFinal
+from ..packaged_files import ModelNotAvailable
 from .fallback_deadline import LATE, marking_late
 from .memory import CallMemory
 from .model_output import (MessageStream, StreamOutput, SuggestionBegin, SuggestionEnd,
@@ -126,7 +127,10 @@ class OpenAIEngine:
                          held: list[Suggestion]) -> AsyncIterator[StreamOutput]:
         begun = False
         try:
-            await self.connect()
+            try:
+                await self.connect()
+            except ModelNotAvailable as exc:  # e.g. the [llm] extra is not installed
+                raise EngineFailure(str(exc)) from None
             # Past the fallback deadline without a word from the model, the held tips are
             # shown (once); the model may still answer after them.
             async with aclosing(self._ask(memory)) as asked, \

@@ -125,8 +125,13 @@ class Assistant(ModelCards):
         if final.leg == "customer":
             await self._stop_model_turn()
             self._model_task = asyncio.create_task(
-                self._show(self.engine.model_part(self.memory, held), final),
-                name=f"model turn {self.call_id}:{final.turn}")
+                self._model_turn(final, held), name=f"model turn {self.call_id}:{final.turn}")
+
+    async def _model_turn(self, final: TranscriptFinal, held: list[Suggestion]) -> None:
+        try:
+            await self._show(self.engine.model_part(self.memory, held), final)
+        except Exception:  # a bug in one turn's answer must not end the assistant's others
+            log.exception("the model's answer to turn %s failed", final.turn)
 
     async def settle(self) -> None:
         """Wait for the model's answer in progress, if any (evaluations, benchmarks, tests:

