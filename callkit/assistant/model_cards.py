@@ -72,7 +72,8 @@ class ModelCards:
                                          text=text))
 
     async def _end_stream(self, card: StreamedCard, interrupted: bool) -> None:
-        self._mark("model_done", card.trigger, once=card)
+        if not interrupted:  # the model wrote it all (shown or not): its answer's latency
+            self._mark("model_done", card.trigger, once=card)
         if card.id is None and not interrupted and card.text.strip():
             await self._judge_stream(card, opening=False)  # short enough to be judged whole
         if not card.id:  # held back, or cut off before it was judged: never shown at all

@@ -145,3 +145,42 @@ def ungrounded_number(message: str, grounding: set[float], complete: bool) -> fl
     """A number the model wrote that the call and the facts it was given do not contain: an
     invented order number, amount, date or window (small models copy them from examples)."""
     return next((n for n in sorted(numbers_in(message, complete)) if n not in grounding), None)
+
+
+# What a small model writes that no agent should read out (measured on the scenarios with the
+# kit's 0.5B model): a refusal, a placeholder of the redaction, or a name nobody said.
+_REFUSAL = re.compile(r"\b(?:can'?t|cannot|can not|unable to|not able to) (?:help|assist)", re.I)
+_PLACEHOLDER = re.compile(r"\[(?:phone|email|card)\b")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+_SENTENCE_END = re.compile(r"[.!?:\"]\s*$")
+ALWAYS_CAPITALIZED = frozenset({"I", "I'm", "I'll", "I've", "I'd", "OK", "Mr", "Mrs", "Ms"})
+
+
+def card_problem(message: str, grounding: str, complete: bool) -> str | None:
+    """Why a small model's card must not be shown, judged on the words written so far (the
+    last one only once ``complete``): a refusal, a redaction placeholder, a number or a
+    capitalized name that nothing it was told contains."""
+    if _REFUSAL.search(message):
+        return "a refusal"
+    if _PLACEHOLDER.search(message):
+        return "a redaction placeholder"
+    number = ungrounded_number(message, numbers_in(grounding), complete)
+    if number is not None:
+        return f"the number {number:g}, from nowhere"
+    known = {_base(w) for w in _WORD.findall(grounding)}
+    for m in _WORD.finditer(message):
+        word = m.group(0)
+        if not word[0].isupper() or word in ALWAYS_CAPITALIZED:
+            continue
+        if not complete and m.end() == len(message):
+            break  # the word may still grow
+        before = message[:m.start()]
+        if not before.strip() or _SENTENCE_END.search(before):
+            continue  # a sentence's first word
+        if _base(word) not in known:
+            return f"the name {word!r}, from nowhere"
+    return None
+
+
+def _base(word: str) -> str:
+    return re.split(r"['’]", word)[0]

@@ -26,8 +26,7 @@ from ..packaged_files import ModelNotAvailable
 from .fallback_deadline import LATE, marking_late
 from .memory import CallMemory
 from .model_output import (MessageStream, StreamOutput, SuggestionBegin, SuggestionEnd,
-                           SuggestionText, confidence_of, model_topic, numbers_in,
-                           ungrounded_number)
+                           SuggestionText, card_problem, confidence_of, model_topic)
 from .model_client import close_stream, describe, new_client
 from .model_prompt import (EXAMPLE_MESSAGES, LOCAL_SEED, card_schema, content_tool_call,
                            response_format, tool_result_message)
@@ -159,9 +158,8 @@ class OpenAIEngine:
         cited: list[Source] = []
         for round_ in range(MAX_TOOL_ROUNDS):
             # What the model was told this turn (tool results included), not the examples:
-            # a small model's card is cut where it writes a number from nowhere else.
-            grounding = numbers_in("\n".join(m["content"] or ""
-                                             for m in messages[EXAMPLE_MESSAGES:]))
+            # a small model's card is cut where it writes what it was not told.
+            grounding = "\n".join(m["content"] or "" for m in messages[EXAMPLE_MESSAGES:])
             stream = MessageStream()
             calls: dict[int, dict[str, str]] = {}
             begun = False
@@ -181,14 +179,12 @@ class OpenAIEngine:
                             begun = True
                             yield self._begin(stream.header, tuple(cited))
                         if piece:
-                            invented = ungrounded_number(
-                                stream.message, grounding, stream.closed
-                            ) if self.structured else None
-                            if invented is not None:
-                                # Cut where it starts inventing: what was held back is
-                                # never shown, what was shown ends as interrupted.
-                                log.info("model card cut: %g is in nothing it was told",
-                                         invented)
+                            problem = card_problem(stream.message, grounding, stream.closed
+                                                   ) if self.structured else None
+                            if problem is not None:
+                                # Cut where it goes wrong: what was held back is never
+                                # shown, what was shown ends as interrupted.
+                                log.info("model card cut (%s): %s", problem, stream.message)
                                 yield SuggestionEnd(interrupted=True)
                                 return
                             yield SuggestionText(piece)
