@@ -1,8 +1,8 @@
 """What a language model is asked, and the shapes its answers must take.
 
 The call is laid out so that each turn's prompt begins with the previous turn's: the system
-prompt, then the transcript (only ever appended to), then what changes every turn (facts,
-what the agent was already shown, the question). A server with a prompt cache (llama.cpp)
+prompt and the worked examples (never changed), then the transcript (only ever appended to),
+then what changes every turn (the facts, the question). A server with a prompt cache (llama.cpp)
 then reads only the new lines; that is what makes a small model on a laptop answer in about
 a second rather than ten.
 
@@ -42,8 +42,8 @@ If there is nothing useful to add, answer {"type": "none"}."""
 # Worked turns, given as earlier turns of the chat: a small model follows examples far
 # better than instructions (measured with the kit's local model: without them it refused,
 # or described the call instead of speaking to the customer). Their people, orders and
-# amounts are made up and appear nowhere else, so a model that copies them is caught by the
-# policy's dedupe rather than mistaken for a fact.
+# amounts are made up and appear nowhere else, so a card that copies them is cut
+# (model_output.card_problem) rather than shown as a fact.
 EXAMPLES = [
     ("customer: Hi, my package still isn't here and I need it soon.",
      "Customer: Tom Reed, account #11111, gold tier.\nOrder #12345: Trail Backpack (P-3003), "
@@ -76,15 +76,12 @@ TOOL_EXAMPLE = (
 QUESTION = "What should the agent know or say next?"
 
 
-def _turn_message(transcript: str, fact_lines: list[str], shown: list[str] = ()) -> str:
-    parts = ["Call so far (most recent last):", transcript, "", "Facts:", *fact_lines]
-    if shown:
-        parts += ["", "Already shown to the agent this turn:", *(f"- {t}" for t in shown)]
-    return "\n".join(parts + ["", QUESTION])
+def _turn_message(transcript: str, fact_lines: list[str]) -> str:
+    return "\n".join(["Call so far (most recent last):", transcript, "", "Facts:", *fact_lines,
+                      "", QUESTION])
 
 
-def messages(memory: CallMemory, *, whole_call: bool = False,
-             already_shown: list[str] = ()) -> list[dict[str, str]]:
+def messages(memory: CallMemory, *, whole_call: bool = False) -> list[dict[str, str]]:
     """System prompt, worked examples, then this turn: the first two never change, so a
     prompt cache keeps them."""
     chat = [{"role": "system", "content": SYSTEM_PROMPT}]
@@ -96,8 +93,7 @@ def messages(memory: CallMemory, *, whole_call: bool = False,
              {"role": "assistant", "content": json.dumps(call)},
              {"role": "user", "content": tool_result_message(call["tool"], result)},
              {"role": "assistant", "content": json.dumps(answer)}]
-    chat.append({"role": "user", "content": context_message(
-        memory, whole_call=whole_call, already_shown=already_shown)})
+    chat.append({"role": "user", "content": context_message(memory, whole_call=whole_call)})
     return chat
 
 
@@ -146,14 +142,12 @@ def facts(memory: CallMemory) -> list[str]:
     return lines
 
 
-def context_message(memory: CallMemory, *, whole_call: bool = False,
-                    already_shown: list[str] = ()) -> str:
+def context_message(memory: CallMemory, *, whole_call: bool = False) -> str:
     """The user message of a turn. Every line is redacted (line by line: a pattern must not
     match across two lines): the transcript, and also what the agent promised ("I'll e-mail
     it to …") and the customer record's own words."""
     return _turn_message(call_transcript(memory, whole_call),
-                         [redact(line) for line in facts(memory)],
-                         [redact(text) for text in already_shown])
+                         [redact(line) for line in facts(memory)])
 
 
 def tool_result_message(name: str, result: dict[str, Any]) -> str:
