@@ -30,9 +30,10 @@ async def model_summary(engine, memory: CallMemory) -> tuple[Summary, str]:
                        max_tokens=400, seed=LOCAL_SEED)
     try:
         await engine.connect()
-        # Within the call's own deadline for its summary (Call.close), so that the rules'
-        # summary is written when the model is too slow.
-        async with asyncio.timeout(engine.settings.end_timeout_s * 0.8):
+        # Well within the call's own deadline for its summary (Call.close), which also covers
+        # waiting for the model's last card to let go: when the model is too slow, the
+        # rules' summary is written instead of none.
+        async with asyncio.timeout(engine.settings.end_timeout_s * 0.5):
             response = await engine.client.chat.completions.create(**request)
         data = first_object(response.choices[0].message.content or "")
         sentiment = data.get("sentiment")
