@@ -141,7 +141,7 @@ def numbers_in(text: str, complete: bool = True) -> set[float]:
     return found
 
 
-def ungrounded_number(message: str, grounding: set[float], complete: bool) -> float | None:
+def ungrounded_number(message: str, grounding: frozenset[float], complete: bool) -> float | None:
     """A number the model wrote that the call and the facts it was given do not contain: an
     invented order number, amount, date or window (small models copy them from examples)."""
     return next((n for n in sorted(numbers_in(message, complete)) if n not in grounding), None)
@@ -156,7 +156,20 @@ _SENTENCE_END = re.compile(r"[.!?:\"]\s*$")
 ALWAYS_CAPITALIZED = frozenset({"I", "I'm", "I'll", "I've", "I'd", "OK", "Mr", "Mrs", "Ms"})
 
 
-def card_problem(message: str, grounding: str, complete: bool) -> str | None:
+@dataclass(frozen=True)
+class Grounding:
+    """The numbers and words of what a model was told, read once per request (a card is
+    judged against them at every streamed piece)."""
+    numbers: frozenset[float]
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> "Grounding":
+        return cls(frozenset(numbers_in(text)),
+                   frozenset(_base(w) for w in _WORD.findall(text)))
+
+
+def card_problem(message: str, grounding: Grounding, complete: bool) -> str | None:
     """Why a small model's card must not be shown, judged on the words written so far (the
     last one only once ``complete``): a refusal, a redaction placeholder, a number or a
     capitalized name that nothing it was told contains."""
@@ -164,10 +177,10 @@ def card_problem(message: str, grounding: str, complete: bool) -> str | None:
         return "a refusal"
     if _PLACEHOLDER.search(message):
         return "a redaction placeholder"
-    number = ungrounded_number(message, numbers_in(grounding), complete)
+    number = ungrounded_number(message, grounding.numbers, complete)
     if number is not None:
         return f"the number {number:g}, from nowhere"
-    known = {_base(w) for w in _WORD.findall(grounding)}
+    known = grounding.words
     for m in _WORD.finditer(message):
         word = m.group(0)
         if not word[0].isupper() or word in ALWAYS_CAPITALIZED:

@@ -25,8 +25,9 @@ from ..events import TranscriptFinal
 from ..packaged_files import ModelNotAvailable
 from .fallback_deadline import LATE, marking_late
 from .memory import CallMemory
-from .model_output import (MessageStream, StreamOutput, SuggestionBegin, SuggestionEnd,
-                           SuggestionText, card_problem, confidence_of, model_topic)
+from .model_output import (Grounding, MessageStream, StreamOutput, SuggestionBegin,
+                           SuggestionEnd, SuggestionText, card_problem, confidence_of,
+                           model_topic)
 from .model_client import close_stream, describe, new_client
 from .model_prompt import (EXAMPLE_MESSAGES, LOCAL_SEED, card_schema, content_tool_call,
                            response_format, tool_result_message)
@@ -159,7 +160,8 @@ class OpenAIEngine:
         for round_ in range(MAX_TOOL_ROUNDS):
             # What the model was told this turn (tool results included), not the examples:
             # a small model's card is cut where it writes what it was not told.
-            grounding = "\n".join(m["content"] or "" for m in messages[EXAMPLE_MESSAGES:])
+            grounding = Grounding.of("\n".join(m["content"] or ""
+                                                for m in messages[EXAMPLE_MESSAGES:]))
             stream = MessageStream()
             calls: dict[int, dict[str, str]] = {}
             begun = False

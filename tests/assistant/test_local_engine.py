@@ -4,7 +4,7 @@ the guards on what a small model writes."""
 import pytest
 
 from callkit.assistant.memory import CallMemory
-from callkit.assistant.model_output import card_problem
+from callkit.assistant.model_output import Grounding, card_problem
 from callkit.assistant.openai_engine import OpenAIEngine
 from callkit.assistant.rules import RulesEngine, Suggestion
 from callkit.assistant.tools import ToolRunner
@@ -37,9 +37,9 @@ async def test_a_missing_local_model_is_an_alert_naming_the_install(fixed_con, m
     await engine.aclose()
 
 
-GROUNDING = ("customer: Hi, I'm Sarah Johnson, where is order 78901?\nFacts:\n"
-             "Customer: Sarah Johnson. Order #78901: Aurora ANC Wireless Headphones, shipped "
-             "via FedEx.")
+GROUNDING = Grounding.of("customer: Hi, I'm Sarah Johnson, where is order 78901?\nFacts:\n"
+                         "Customer: Sarah Johnson. Order #78901: Aurora ANC Wireless "
+                         "Headphones, shipped via FedEx.")
 
 
 @pytest.mark.parametrize("message, problem", [
