@@ -37,13 +37,14 @@ class Dashboard(ReaderWidget, anywidget.AnyWidget):
 
     days = traitlets.Int(28).tag(sync=True)
     periods = traitlets.List(traitlets.Int(), list(PERIODS)).tag(sync=True)
+    # A class default: close() runs from __del__ even when __init__ refused its arguments.
+    _follower: asyncio.Task | None = None
 
     def __init__(self, source: Any, *, days: int = 28, refresh_s: float = 5.0, **kwargs):
         if days < 0 or refresh_s <= 0:
             raise ValueError("days must be 0 or more and refresh_s more than 0")
         self._loop = running_loop("Dashboard")
         self._db = open_reader(source)  # first: a bad source opens no comm
-        self._follower: asyncio.Task | None = None
         super().__init__(days=days, **kwargs)
         self.refresh_s = refresh_s
         self._wake = asyncio.Event()

@@ -3,6 +3,7 @@ they follow new calls, and that closing them lets go of their connection and tas
 browser test drives the same through a real JupyterLab)."""
 
 import asyncio
+import gc
 import json
 
 import pytest
@@ -83,8 +84,10 @@ async def test_a_replay_is_one_call(fixture_copy, no_leaks):
     await replay.aclose()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 async def test_bad_arguments_are_refused_before_anything_opens(fixture_copy):
     with pytest.raises(TypeError):
         Dashboard(42)
     with pytest.raises(ValueError):
         Dashboard(str(fixture_copy), refresh_s=0)
+    gc.collect()  # the refused widgets' __del__ closes them quietly

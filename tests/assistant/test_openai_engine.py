@@ -160,6 +160,16 @@ async def test_summary_written_by_the_model_or_by_rules(fixed_con, server):
     assert by == "rules (model failed)" and summary.text
 
 
+async def test_a_model_too_slow_for_the_calls_end_leaves_the_rules_summary(fixed_con, server):
+    engine = make_engine(fixed_con, server.base_url, server.token, timeout=30.0)
+    engine.settings = engine.settings.replace(end_timeout_s=4.0)  # the model gets half: 2 s
+    memory = CallMemory()
+    memory.add_turn("customer", "Where is my order?", 0)
+    server.scenarios = [Scenario(delay_s=6.0, message={"role": "assistant", "content": "{}"})]
+    summary, by = await asyncio.wait_for(engine.summarize(memory), 4.0)
+    assert by == "rules (model failed)" and summary.text
+
+
 # --- The suggestion policy applies to streamed suggestions too --------------------------------
 
 def answer(message, topic="order", kind="suggestion", priority="normal", confidence=None):
