@@ -13,6 +13,7 @@ from pathlib import Path
 from .config import ASSISTANT_ENGINES, Settings
 from .packaged_files import ModelNotAvailable
 from .store.db import DatabaseInUse
+from .bench.concurrency_command import add_concurrency_command
 from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
 
@@ -207,15 +208,19 @@ def cmd_eval_stt(args: argparse.Namespace) -> int:
 
     settings = _stt_settings(args)
     folder = Path(args.dir) if args.dir else default_speech_dir()
-    result = run_eval(folder, settings, args.speed, progress=not args.quiet)
-    print_table(result["files"], ["name", "duration_s", "words", "wer", "substitutions",
-                                  "deletions", "insertions", "partials", "finals"],
+    channels = tuple(c.strip() for c in args.channel.split(",") if c.strip())
+    result = run_eval(folder, settings, args.speed, progress=not args.quiet, channels=channels)
+    print_table(result["files"], ["channel", "name", "duration_s", "words", "wer",
+                                  "wer_whole_file", "substitutions", "deletions", "insertions",
+                                  "partials", "finals"],
                 title=f"STT through the streaming path · model {settings.stt_model} · {folder}")
     print()
-    summary = result["summary"]
-    print_table([summary], [k for k in summary if not k.endswith("_n")], title="Total")
+    print_table(result["channels"], ["channel", "audio_s", "wer", "wer_whole_file", "rtf",
+                                     "speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
+                                     "speech_start_to_first_partial_p50_s"], title="Total")
     if args.json:
-        write_json(args.json, summary, files=result["files"], settings=result["settings"])
+        write_json(args.json, result["summary"], files=result["files"],
+                   settings=result["settings"])
         print(f"\nwrote {args.json}")
     return 0
 
@@ -415,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     stt.add_argument("dir", nargs="?", help="audio files with same-named .txt references "
                      "(default ../shared/data/speech)")
     stt.add_argument("--speed", type=float, default=1.0, help="streaming pace (1 = real time)")
+    stt.add_argument("--channel", default="wide,phone",
+                     help="wide (the files as they are), phone (a telephone-channel copy made "
+                          "with sox: 8 kHz, 300-3400 Hz, μ-law), or both (default wide,phone)")
     stt.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_stt_options(stt)
     stt.set_defaults(func=cmd_eval_stt)
@@ -468,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     ban.add_argument("--json", help="also write the figures to this JSON file")
     ban.set_defaults(func=cmd_bench_analytics)
     add_soak_command(bench)
+    add_concurrency_command(bench)
 
     add_lab_commands(sub)  # notebooks build, grade, lab
     return parser

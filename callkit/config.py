@@ -43,6 +43,12 @@ class Settings:
     model_cache_dir: Path = field(default_factory=default_model_cache)
     stt_threads: int = 2
     stt_beam_size: int = 1
+    # The shortest window whisper's encoder reads (stt/short_window.py): a turn is padded to
+    # this or to its length + 1 s. 30 is faster-whisper's own full window.
+    stt_window_s: float = 10.0
+    # Decode a turn's final during the silence that may end it (stt/transcriber.py): the final
+    # is out as the turn ends, for one extra decode at each pause the speaker talks through.
+    stt_decode_ahead: bool = True
     # Context for whisper's decoder: it hears spoken digits as digits far more reliably when
     # told the domain (measured on the recorded calls: "order seven, eight, …" → 78901).
     stt_prompt: str = "A customer calls support about an order number, an account number or a bill."
@@ -125,6 +131,8 @@ class Settings:
                 raise ValueError(f"CALLKIT_{name.upper()} must be positive")
         if not 0 < self.vad_threshold < 1:
             raise ValueError("CALLKIT_VAD_THRESHOLD must be between 0 and 1")
+        if not 1 <= self.stt_window_s <= 30:
+            raise ValueError("CALLKIT_STT_WINDOW_S must be within 1..30 seconds")
         if self.stt_threads < 1 or self.stt_beam_size < 1:
             raise ValueError("CALLKIT_STT_THREADS and CALLKIT_STT_BEAM_SIZE must be at least 1")
 

@@ -3,6 +3,10 @@
 Every audio file in a folder that has a same-named ``.txt`` reference is streamed, in 20 ms
 chunks, through the same stage a call uses (VAD endpointing, partials with committed segments,
 finals); the finals are joined and scored with jiwer after whisper's English normalizer.
+
+Side by side, in the same run and with the same model, each whole file is also decoded in one
+piece: streaming should lose nothing to that. Both are measured on the folder as recorded and
+on its telephone-channel copy (phone_channel.py), since calls arrive like that.
 """
 
 from __future__ import annotations
@@ -29,11 +33,16 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 _normalize = EnglishTextNormalizer()
 
 
+CHANNELS = ("wide", "phone")
+
+
 @dataclass
 class FileResult:
+    channel: str
     name: str
     duration_s: float
     wer: float
+    wer_whole_file: float
     words: int
     substitutions: int
     deletions: int
@@ -92,49 +101,92 @@ def score(reference: str, hypothesis: str) -> jiwer.WordOutput:
 
 
 async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
-                   speed: float = 1.0, progress: bool = True) -> dict:
+                   speed: float = 1.0, progress: bool = True, channel: str = "wide") -> dict:
     from tqdm import tqdm
 
     pairs = find_pairs(folder)
     tracker = LatencyTracker()
     files: list[FileResult] = []
-    refs, hyps = [], []
-    compute0 = recognizer.compute_s
+    refs, hyps, wholes = [], [], []
+    streamed_compute_s = 0.0
     started = time.perf_counter()
-    bar = tqdm(pairs, desc="eval stt", unit="file", disable=not progress)
+    bar = tqdm(pairs, desc=f"eval stt ({channel})", unit="file", disable=not progress)
     for i, (audio_path, text_path) in enumerate(bar):
         bar.set_postfix_str(audio_path.name)
         samples = read_audio(audio_path, 16000).astype(np.float32) / 32768.0
+        compute0 = recognizer.compute_s
         stream = await stream_through_stt(samples, settings, recognizer, tracker, speed,
-                                          call_id=f"eval-{i}")
+                                          call_id=f"eval-{channel}-{i}")
+        streamed_compute_s += recognizer.compute_s - compute0
+        whole = await recognizer.transcribe_async(samples, 0.0, settings.stt_prompt)
         hypothesis = " ".join(f.text for f in stream.finals)
         reference = text_path.read_text().strip()
         out = score(reference, hypothesis)
         refs.append(_normalize(reference))
         hyps.append(_normalize(hypothesis))
+        wholes.append(_normalize(" ".join(seg.text for seg in whole)))
         files.append(FileResult(
-            name=audio_path.name, duration_s=round(len(samples) / 16000, 2), wer=round(out.wer, 4),
+            channel=channel, name=audio_path.name, duration_s=round(len(samples) / 16000, 2),
+            wer=round(out.wer, 4), wer_whole_file=round(score(reference, wholes[-1]).wer, 4),
             words=out.hits + out.substitutions + out.deletions, substitutions=out.substitutions,
             deletions=out.deletions, insertions=out.insertions, partials=len(stream.partials),
             finals=len(stream.finals), reference=reference, hypothesis=hypothesis))
-    total = jiwer.process_words(refs, hyps)
     audio_s = sum(f.duration_s for f in files)
     summary = {
-        "wer": round(total.wer, 4),
+        "wer": round(jiwer.process_words(refs, hyps).wer, 4),
+        "wer_whole_file": round(jiwer.process_words(refs, wholes).wer, 4),
         "files_n": len(files),
         "audio_s": round(audio_s, 2),
         "wall_s": round(time.perf_counter() - started, 2),
         # All decoding (partials included) per second of audio streamed.
-        "rtf": round((recognizer.compute_s - compute0) / audio_s, 4) if audio_s else 0.0,
+        "rtf": round(streamed_compute_s / audio_s, 4) if audio_s else 0.0,
         **tracker.summary(),
     }
-    return {"summary": summary, "files": [asdict(f) for f in files],
+    return {"summary": summary, "files": [asdict(f) for f in files]}
+
+
+async def evaluate_channels(folder: Path, settings: Settings, recognizer: Recognizer, *,
+                            channels: tuple[str, ...] = CHANNELS, speed: float = 1.0,
+                            progress: bool = True) -> dict:
+    """Evaluate ``folder`` as recorded ("wide") and/or its telephone-channel copy ("phone").
+    The summary's figures are the first channel's, with ``_phone`` keys for the copy."""
+    import tempfile
+
+    from .phone_channel import phone_copy
+
+    summary: dict = {}
+    files: list[dict] = []
+    rows: list[dict] = []
+    for channel in channels:
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}: use {' or '.join(CHANNELS)}")
+        with tempfile.TemporaryDirectory(prefix="callkit-phone-") as tmp:
+            source = (folder if channel == "wide"
+                      else phone_copy(folder, Path(tmp), find_pairs(folder)))
+            result = await evaluate(source, settings, recognizer, speed=speed,
+                                    progress=progress, channel=channel)
+        suffix = "" if not summary else f"_{channel}"
+        summary.update({_suffixed(k, suffix): v for k, v in result["summary"].items()})
+        files += result["files"]
+        rows.append({"channel": channel, **result["summary"]})
+    return {"summary": summary, "files": files, "channels": rows,
             "settings": {"model": settings.stt_model, "beam_size": settings.stt_beam_size,
-                         "speed": speed, "endpoint_silence_s": settings.endpoint_silence_s}}
+                         "window_s": settings.stt_window_s, "speed": speed,
+                         "endpoint_silence_s": settings.endpoint_silence_s,
+                         "channels": list(channels)}}
 
 
-def run_eval(folder: Path, settings: Settings, speed: float, progress: bool) -> dict:
+def _suffixed(key: str, suffix: str) -> str:
+    """``wer`` → ``wer_phone``; ``speech_end_to_final_p50_s`` → ``…_p50_phone_s``."""
+    if not suffix or not key.endswith("_s"):
+        return key + suffix
+    return key[:-2] + suffix + "_s"
+
+
+def run_eval(folder: Path, settings: Settings, speed: float, progress: bool,
+             channels: tuple[str, ...] = CHANNELS) -> dict:
     from ..stt.engines import shared_recognizer
 
     recognizer = shared_recognizer(settings)
-    return asyncio.run(evaluate(folder, settings, recognizer, speed=speed, progress=progress))
+    return asyncio.run(evaluate_channels(folder, settings, recognizer, channels=channels,
+                                         speed=speed, progress=progress))

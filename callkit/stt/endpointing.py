@@ -74,6 +74,11 @@ class Endpointer:
             return 0.0
         return (len(self._windows) - 1 - self._last_voiced) * WINDOW_S
 
+    @property
+    def voiced_until(self) -> float:
+        """Call time where the last voiced window of the turn in progress ends."""
+        return self._start + (self._last_voiced + 1) * WINDOW_S
+
     def current_audio(self) -> tuple[float, np.ndarray]:
         """Start time and audio of the turn in progress (empty when idle)."""
         if not self._in_speech:
@@ -106,8 +111,18 @@ class Endpointer:
         """End the turn in progress (the leg has ended)."""
         if not self._in_speech:
             return []
-        utterance = self._finish(self._last_voiced + 1 + int(TAIL_S / WINDOW_S))
+        utterance = self._finish(self._tail_end())
         return [utterance] if utterance else []
+
+    def pending(self) -> Utterance | None:
+        """The utterance that ending the turn now would give, with the turn left going: the
+        transcriber decodes it ahead, while it waits to see whether the silence lasts."""
+        if not self.speaking:
+            return None
+        return self._cut(self._tail_end())
+
+    def _tail_end(self) -> int:
+        return self._last_voiced + 1 + int(TAIL_S / WINDOW_S)
 
     def _step(self, window: np.ndarray, prob: float) -> list[SpeechStart | Utterance]:
         if not self._in_speech:
@@ -138,7 +153,7 @@ class Endpointer:
         over = (self.end_of_turn(tuple(self._probs)) if self.end_of_turn
                 else silent_s >= self.silence_s)
         if over:
-            utterance = self._finish(self._last_voiced + 1 + int(TAIL_S / WINDOW_S))
+            utterance = self._finish(self._tail_end())
             return [utterance] if utterance else []
         if len(self._windows) * WINDOW_S >= self.max_utterance_s:
             return self._split()
@@ -170,16 +185,18 @@ class Endpointer:
         return out + self._announce()
 
     def _finish(self, upto: int) -> Utterance | None:
-        upto = min(upto, len(self._windows))
-        audio = np.concatenate(self._windows[:upto]) if upto else np.zeros(0, np.float32)
-        voiced_s = self._voiced * WINDOW_S
-        speech_end = self._start + (self._last_voiced + 1) * WINDOW_S
-        start = self._start
+        utterance = self._cut(upto)
         self._in_speech = False
         self._windows, self._probs = [], []
         self._voiced = 0
         self._last_voiced = -1
-        if voiced_s < MIN_VOICED_S:
+        return utterance
+
+    def _cut(self, upto: int) -> Utterance | None:
+        """The turn's first ``upto`` windows as an utterance (None when too little was voiced)."""
+        if self._voiced * WINDOW_S < MIN_VOICED_S:
             return None
-        return Utterance(start=start, end=start + len(audio) / RATE, audio=audio,
-                         speech_end=min(speech_end, start + len(audio) / RATE))
+        upto = min(upto, len(self._windows))
+        audio = np.concatenate(self._windows[:upto]) if upto else np.zeros(0, np.float32)
+        return Utterance(start=self._start, end=self._start + len(audio) / RATE, audio=audio,
+                         speech_end=min(self.voiced_until, self._start + len(audio) / RATE))

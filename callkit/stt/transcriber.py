@@ -8,6 +8,13 @@ Partials re-decode only what is not yet committed: when a partial decode returns
 segments, the ones that ended well before the newest audio are committed (their text and word
 times are kept) and later decodes start after them, so a partial's cost does not grow with
 the length of the turn. The final decodes the uncommitted rest of the turn.
+
+The final is decoded ahead: once the speaker has been quiet for the tail a turn keeps
+(``TAIL_S``), the audio a turn ending now would hold is exactly known, so it is decoded while
+the endpointer waits out the rest of the silence (only when the recognizer is idle: it is a
+guess, and under load it would delay other legs' finals). If the silence lasts, the final is published
+the moment the turn ends, from that decode; if the speaker goes on, the decode was of the turn
+so far and is published as a partial, so the work is not lost.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from ..config import Settings
 from ..events import (AudioChunk, Event, LatencyMark, Leg, LegEnded, SpeechEnded,
                       SpeechStarted, TranscriptFinal, TranscriptPartial, Word)
 from .guards import clean_words, join_words
-from .endpointing import RATE, Endpointer, SpeechStart, Utterance
+from .endpointing import RATE, TAIL_S, Endpointer, SpeechStart, Utterance
 from .vad import StreamingVad
 from .protocol import Recognized, Recognizer
 
@@ -50,6 +57,25 @@ class _PartialJob:
 class _FinalJob:
     turn: int
     utterance: Utterance
+
+
+@dataclass(frozen=True)
+class _AheadJob:
+    """The final of a turn that may be about to end, decoded ahead (see the module's doc)."""
+    turn: int
+    utterance: Utterance
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    turn: int
+    start: float
+    samples: int
+    segments: list[Recognized]
+
+    def fits(self, turn: int, utterance: Utterance) -> bool:
+        return (turn, utterance.start, len(utterance.audio)) == (self.turn, self.start,
+                                                                 self.samples)
 
 
 class _Turn:
@@ -81,9 +107,11 @@ class _LegStream:
         self.endpointer = Endpointer(silence_s=s.endpoint_silence_s,
                                      max_utterance_s=s.max_utterance_s, threshold=s.vad_threshold,
                                      vad=stage.make_vad(), end_of_turn=stage.end_of_turn)
-        self.jobs: asyncio.Queue[_PartialJob | _FinalJob] = asyncio.Queue()
+        self.jobs: asyncio.Queue[_PartialJob | _FinalJob | _AheadJob] = asyncio.Queue()
         self.turn_number = 0
         self.decoding: _Turn | None = None
+        self.ahead_of: tuple[int, float] | None = None  # (turn, voiced_until) decoded ahead
+        self.ahead: _Ahead | None = None
         self.next_partial_t = 0.0
         self._arrival_t: deque[float] = deque()
         self._arrival_wall: deque[float] = deque()
@@ -117,12 +145,26 @@ class _LegStream:
                 self._mark("speech_start", self.turn_number, self._arrived(item.t))
             else:
                 self._final(item)
-        if (self.endpointer.speaking and end_t >= self.next_partial_t
+        if (self.endpointer.speaking and self.endpointer.trailing_silence_s >= TAIL_S
+                and self.stage.settings.stt_decode_ahead):
+            self._decode_ahead()
+        elif (self.endpointer.speaking and end_t >= self.next_partial_t
                 and self.endpointer.trailing_silence_s < PARTIAL_QUIET_S
                 and self.jobs.empty() and not self.stage.recognizer.busy):
             start, audio = self.endpointer.current_audio()
             self.jobs.put_nowait(_PartialJob(self.turn_number, start, audio))
             self.next_partial_t = end_t + self.stage.settings.partial_interval_s
+
+    def _decode_ahead(self) -> None:
+        key = (self.turn_number, self.endpointer.voiced_until)
+        if key == self.ahead_of:
+            return  # this pause is being decoded already
+        if not self.jobs.empty() or self.stage.recognizer.busy:
+            return  # a guess is worth only spare time: under load the final waits its turn
+        self.ahead_of = key
+        utterance = self.endpointer.pending()
+        if utterance is not None:
+            self.jobs.put_nowait(_AheadJob(self.turn_number, utterance))
 
     def _final(self, utterance: Utterance) -> None:
         self._publish(SpeechEnded(call_id=self.stage.call_id, leg=self.leg,
@@ -147,6 +189,19 @@ class _LegStream:
             finally:
                 self.jobs.task_done()
 
+    def _partial(self, turn: _Turn, start: float, audio: np.ndarray,
+                 segments: list[Recognized]) -> None:
+        rest = turn.commit(segments, start + len(audio) / RATE)
+        text = turn.text(rest)
+        if not text:
+            return
+        self._publish(TranscriptPartial(
+            call_id=self.stage.call_id, leg=self.leg, turn=turn.number, text=text,
+            start=start, end=start + len(audio) / RATE))
+        if not turn.partial_sent:
+            turn.partial_sent = True
+            self._mark("first_partial", turn.number)
+
     def _turn(self, number: int, start: float) -> _Turn:
         if self.decoding is None or self.decoding.number != number:
             self.decoding = _Turn(number, start)
@@ -157,23 +212,27 @@ class _LegStream:
         return await self.stage.recognizer.transcribe_async(
             audio[skip:], start + skip / RATE, self.stage.settings.stt_prompt)
 
-    async def _run(self, job: _PartialJob | _FinalJob) -> None:
+    async def _run(self, job: _PartialJob | _FinalJob | _AheadJob) -> None:
         if isinstance(job, _PartialJob):
             turn = self._turn(job.turn, job.start)
-            segments = await self._decode(turn, job.start, job.audio)
-            rest = turn.commit(segments, job.start + len(job.audio) / RATE)
-            text = turn.text(rest)
-            if text:
-                self._publish(TranscriptPartial(
-                    call_id=self.stage.call_id, leg=self.leg, turn=job.turn, text=text,
-                    start=job.start, end=job.start + len(job.audio) / RATE))
-                if not turn.partial_sent:
-                    turn.partial_sent = True
-                    self._mark("first_partial", job.turn)
+            self._partial(turn, job.start, job.audio, await self._decode(turn, job.start, job.audio))
             return
         utt = job.utterance
         turn = self._turn(job.turn, utt.start)
-        rest = _within_speech(await self._decode(turn, utt.start, utt.audio), utt.speech_end)
+        if isinstance(job, _AheadJob):
+            segments = await self._decode(turn, utt.start, utt.audio)
+            if (self.turn_number == job.turn and self.endpointer.speaking
+                    and self.endpointer.trailing_silence_s < TAIL_S):
+                self._partial(turn, utt.start, utt.audio, segments)  # the speaker went on
+            else:
+                self.ahead = _Ahead(job.turn, utt.start, len(utt.audio), segments)
+            return
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead.fits(job.turn, utt):
+            segments = ahead.segments
+        else:
+            segments = await self._decode(turn, utt.start, utt.audio)
+        rest = _within_speech(segments, utt.speech_end)
         segments = turn.committed + rest
         self.decoding = None
         text = turn.text(rest)

@@ -2,7 +2,11 @@
 
 Inference runs on a bounded pool of worker threads so the event loop only waits on a future
 (engines.py keeps one per process, shared by every call). Segments that look like Whisper's
-known failure modes (text out of silence, repeated phrases) are dropped here."""
+known failure modes (text out of silence, repeated phrases) are dropped here.
+
+The encoder reads a window fitted to the turn (short_window.py) instead of the 30 s that
+faster-whisper's ``transcribe`` always pads to: that padding is most of a short turn's cost.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from .guards import (clean_words, echoes_prompt, has_words, join_words,
                      segment_is_hallucinated, too_unsure)
 from .models import model_path
 from .protocol import Recognized
+from .short_window import ShortWindowDecoder
 
 # Loading must never reach for a model hub: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,7 +33,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 class WhisperRecognizer:
     def __init__(self, model: str = "tiny.en", *, threads: int = 2, beam_size: int = 1,
-                 language: str = "en", workers: int = 1, cache_dir: Path | None = None):
+                 language: str = "en", workers: int = 1, cache_dir: Path | None = None,
+                 min_window_s: float = 10.0):
         from faster_whisper import WhisperModel
 
         path = model_path(model, cache_dir)
@@ -43,6 +49,8 @@ class WhisperRecognizer:
         self._totals_lock = threading.Lock()
         self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers)
+        self._decoder = ShortWindowDecoder(self._model, language=language, beam_size=beam_size,
+                                           min_window_s=min_window_s)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callkit-stt")
         self._busy = 0
 
@@ -56,16 +64,9 @@ class WhisperRecognizer:
         if len(audio) < 1600:  # under 0.1 s: nothing whisper can read
             return []
         started = time.perf_counter()
-        segments, _ = self._model.transcribe(
-            audio, language=self.language, beam_size=self.beam_size, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=False, without_timestamps=False,
-            initial_prompt=prompt or None,
-            # Greedy only: the sampling fallback at higher temperatures is where invented
-            # endings come from, and it makes the same audio read differently run to run.
-            temperature=0.0,
-        )
+        segments = self._decoder.segments(audio, prompt)
         out: list[Recognized] = []
-        for seg in segments:  # a lazy generator: decoding happens here, on this thread
+        for seg in segments:
             if segment_is_hallucinated(seg.compression_ratio, seg.no_speech_prob,
                                        seg.avg_logprob):
                 continue

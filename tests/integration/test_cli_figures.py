@@ -30,6 +30,11 @@ def test_eval_stt_writes_wer_and_latency(tmp_path):
     assert 0 <= summary["wer"] < 0.1
     assert summary["speech_end_to_final_p50_s"] > 0 and summary["rtf"] > 0
     assert all(isinstance(v, (int, float)) for v in summary.values())
+    # Side by side: each whole file decoded at once, and the telephone-channel copy.
+    assert 0 <= summary["wer_whole_file"] < 0.1
+    assert 0 <= summary["wer_phone"] < 0.3 and "wer_whole_file_phone" in summary
+    assert "speech_end_to_final_p50_phone_s" in summary
+    assert "phone" in out and "wer_whole_file" in out
 
 
 def test_eval_stt_on_a_folder_without_references_is_a_clear_error(tmp_path):
@@ -77,3 +82,22 @@ def test_bench_call_with_an_unknown_call_is_a_clear_error():
     result = subprocess.run([sys.executable, "-m", "callkit.cli", "bench", "call", "--calls",
                              "nope"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "unknown recorded call 'nope'" in result.stderr
+
+
+def test_bench_concurrency_measures_each_level_and_the_capacity(tmp_path):
+    out = callkit("bench", "concurrency", "--calls", "1,2", "--seconds", "8", "--json",
+                  str(tmp_path / "c.json"))
+    assert "max_concurrent_calls" in out and "audio_lost_pct" in out
+    data = json.loads((tmp_path / "c.json").read_text())
+    summary, levels = data["summary"], data["levels"]
+    assert [row["calls"] for row in levels] == [1, 2]
+    assert all(row["finals"] > 0 and row["peak_rss_mb"] > 0 for row in levels)
+    assert summary["rss_one_call_mb"] > 0 and "rss_per_extra_call_mb" in summary
+    assert "speech_end_to_final_2calls_p95_s" in summary
+    assert summary["max_concurrent_calls"] in (0, 1, 2)
+
+
+def test_bench_concurrency_refuses_bad_levels():
+    result = subprocess.run([sys.executable, "-m", "callkit.cli", "bench", "concurrency",
+                             "--calls", "0,x"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--calls takes positive whole numbers" in result.stderr

@@ -8,7 +8,7 @@ import numpy as np
 from callkit.bus import Bus
 from callkit.bench.feed import feed_leg
 from callkit.config import Settings
-from callkit.events import LatencyMark, TranscriptFinal, TranscriptPartial, Word
+from callkit.events import LatencyMark, SpeechEnded, TranscriptFinal, TranscriptPartial, Word
 from callkit.stt.transcriber import Transcriber
 from callkit.stt.protocol import Recognized
 from tests.stt.test_endpointing_synthetic import ScriptedVad, pattern
@@ -110,3 +110,58 @@ async def test_no_partial_starts_while_the_speaker_is_quiet():
     assert partial_ends
     # Each partial was asked for while the speaker was talking or had just stopped.
     assert all(any(a <= t <= b + 0.3 for a, b in voiced) for t in partial_ends), partial_ends
+
+
+class WatchingRecognizer(ClockRecognizer):
+    """Notes, for each decode, whether the turn's end had been published when it started."""
+
+    def __init__(self, events, delay=0.0):
+        super().__init__(delay)
+        self.events = events
+        self.started_after_end: list[bool] = []
+
+    async def transcribe_async(self, audio, offset=0.0, prompt=None):
+        self.started_after_end.append(any(isinstance(e, SpeechEnded) for e in self.events))
+        return await super().transcribe_async(audio, offset, prompt)
+
+
+async def run_watched(probs, delay, speed, **settings):
+    bus = Bus()
+    events = []
+    rec = WatchingRecognizer(events, delay)
+    stt = Transcriber("c", Settings(**settings), rec, bus.publish,
+                      make_vad=lambda: ScriptedVad(probs))
+    bus.subscribe(stt.handle)
+    bus.subscribe(events.append, TranscriptFinal, TranscriptPartial, SpeechEnded)
+    await feed_leg(bus.publish, "c", "customer", np.zeros(len(probs) * 512, np.float32), speed)
+    await bus.drain()
+    await stt.close()
+    await bus.close()
+    return rec, events
+
+
+async def test_the_final_is_decoded_while_the_silence_that_ends_the_turn_lasts():
+    probs = pattern((0.5, 0.0), (2.0, 0.9), (1.5, 0.0))
+    rec, events = await run_watched(probs, delay=0.0, speed=4.0, partial_interval_s=0.5,
+                                    endpoint_silence_s=0.6)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert len(finals) == 1
+    # The final's audio was decoded once, before the turn's end was even announced.
+    final_decodes = [i for i, (_, end) in enumerate(rec.decoded) if end >= 2.7]
+    assert len(final_decodes) == 1
+    assert rec.started_after_end[final_decodes[0]] is False
+
+
+async def test_a_pause_the_speaker_talks_through_is_published_as_a_partial():
+    # A 0.4 s pause (shorter than the 0.6 s that ends a turn) with a slow recognizer: the
+    # decode made during the pause returns after the speaker went on.
+    probs = pattern((0.5, 0.0), (1.5, 0.9), (0.4, 0.0), (2.5, 0.9), (1.0, 0.0))
+    rec, events = await run_watched(probs, delay=1.0, speed=1.0, partial_interval_s=5.0,
+                                    endpoint_silence_s=0.6)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    partials = [e for e in events if isinstance(e, TranscriptPartial)]
+    assert len(finals) == 1
+    # The pause's decode became a partial of the turn so far (it ends inside the pause) ...
+    assert any(2.0 < p.end < 2.4 for p in partials), [(p.start, p.end) for p in partials]
+    # ... and the final was decoded again, with the whole turn.
+    assert rec.decoded[-1][1] > 4.5

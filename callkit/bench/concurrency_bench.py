@@ -1,0 +1,176 @@
+"""``callkit bench concurrency``: how many calls one machine carries at once.
+
+At each level N, N real recorded support calls (../shared/data/calls, caller and agent on
+their own legs, taking turns as they did) play at the same time, in real time, through every
+real part: aiortc peers over loopback, the VAD, whisper, the rules assistant, the recorder on
+a seeded DuckDB file. Per level: latencies (p50/p95), audio lost on the way (sent minus
+heard), the process's CPU use, and its peak resident memory while the level ran.
+
+``max_concurrent_calls`` is the largest level whose p95 speech end → final stays within
+``MAX_END_TO_FINAL_P95_S``; ``rss_one_call_mb`` is the peak with one call and
+``rss_per_extra_call_mb`` what each further call added at the largest level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from ..center import CallCenter
+from ..config import Settings
+from ..events import LatencyMark
+from ..metrics import LatencyTracker
+from ..recordings import RecordedCall
+from ..rtc.sources import read_audio
+from ..store.seed import seed
+from .soak_bench import rss_mb
+
+MAX_END_TO_FINAL_P95_S = 1.5
+RATE = 16000
+LATENCIES = ("speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
+             "speech_start_to_first_partial_p50_s", "final_to_first_token_p50_s",
+             "final_to_first_token_p95_s")
+
+
+def recorded_calls(folder: Path, seconds: float, workdir: Path) -> list[RecordedCall]:
+    """The support calls in ``folder`` (``<name>_caller.wav`` + ``<name>_agent.wav``), cut to
+    their first ``seconds`` and written as 16 kHz WAVs into ``workdir``."""
+    calls = []
+    for caller in sorted(folder.glob("*_caller.wav")):
+        name = caller.name[: -len("_caller.wav")]
+        agent = caller.with_name(f"{name}_agent.wav")
+        if not agent.is_file():
+            continue
+        legs = {}
+        for leg, path in (("customer", caller), ("agent", agent)):
+            legs[leg] = workdir / f"{name}_{leg}.wav"
+            _write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)])
+        calls.append(RecordedCall(id=name, title=name, legs=legs))
+    if not calls:
+        raise FileNotFoundError(f"no <name>_caller.wav with its <name>_agent.wav in {folder}")
+    return calls
+
+
+def _write_wav(path: Path, samples: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(samples.astype(np.int16).tobytes())
+
+
+class _PeakRss:
+    """Samples resident memory while a level runs (the process peak never comes back down,
+    so it cannot tell one level from the next)."""
+
+    def __init__(self) -> None:
+        self.peak = rss_mb()
+        self._task = asyncio.create_task(self._watch(), name="bench:rss")
+
+    async def _watch(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb())
+            await asyncio.sleep(0.25)
+
+    async def stop(self) -> float:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        return max(self.peak, rss_mb())
+
+
+async def _play(center: CallCenter, recording: RecordedCall, observe) -> tuple[float, float]:
+    """Play one call; (seconds of audio sent, seconds heard) over both legs."""
+    call = center.new_call(title=recording.title)
+    call.subscribe(observe, name="bench")
+    call.start()
+    try:
+        await call.replay(recording)
+        heard = sum(call.heard_s(leg) for leg in recording.legs)
+    finally:
+        await call.end()
+    sent = sum(len(read_audio(p, RATE)) / RATE for p in recording.legs.values())
+    return sent, heard
+
+
+async def run_level(center: CallCenter, calls: list[RecordedCall], n: int) -> dict:
+    tracker = LatencyTracker()
+
+    def observe(event) -> None:
+        if isinstance(event, LatencyMark):
+            tracker(event)
+
+    rss = _PeakRss()
+    cpu0, wall0 = os.times(), time.monotonic()
+    played = await asyncio.gather(*(_play(center, calls[i % len(calls)], observe)
+                                    for i in range(n)))
+    cpu1, wall = os.times(), time.monotonic() - wall0
+    cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    sent = sum(s for s, _ in played)
+    lost = sum(max(0.0, s - h) for s, h in played)
+    summary = tracker.summary()
+    return {"calls": n, "legs": 2 * n, "wall_s": round(wall, 1),
+            **{k: summary.get(k) for k in LATENCIES},
+            "finals": summary.get("speech_end_to_final_n", 0),
+            "audio_lost_s": round(lost, 2), "audio_lost_pct": round(100 * lost / sent, 2),
+            "cpu_pct": round(100 * cpu_s / wall / (os.cpu_count() or 1), 1),
+            "peak_rss_mb": round(await rss.stop(), 1)}
+
+
+async def bench(folder: Path, settings: Settings, levels: list[int], seconds: float,
+                progress: bool = True) -> list[dict]:
+    from tqdm import tqdm
+
+    with tempfile.TemporaryDirectory(prefix="callkit-concurrency-") as tmp:
+        calls = recorded_calls(folder, seconds, Path(tmp))
+        settings = settings.replace(db_path=Path(tmp) / "bench.duckdb", ice="loopback",
+                                    replay_speed=1.0)
+        async with CallCenter(settings) as center:
+            await center.db.run(lambda con: seed(con))
+            # One short call first, so model loads and first-use costs land in no level.
+            await run_level(center, [_cut(calls[0], 3.0, Path(tmp))], 1)
+            rows = []
+            for n in tqdm(levels, desc="bench concurrency", unit="level", disable=not progress):
+                rows.append(await run_level(center, calls, n))
+            return rows
+
+
+def _cut(call: RecordedCall, seconds: float, workdir: Path) -> RecordedCall:
+    legs = {}
+    for leg, path in call.legs.items():
+        legs[leg] = workdir / f"warmup_{leg}.wav"
+        _write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)])
+    return RecordedCall(id="warmup", title="warm-up", legs=legs)
+
+
+def run_bench(folder: Path, settings: Settings, levels: list[int], seconds: float,
+              progress: bool = True) -> list[dict]:
+    return asyncio.run(bench(folder, settings, levels, seconds, progress))
+
+
+def summary_of(rows: list[dict]) -> dict[str, float]:
+    """DESIGN.md's capacity and memory figures, and each level's latencies."""
+    from .report import summary_by_count
+
+    out = summary_by_count(rows, "calls", "calls", (
+        "speech_end_to_final_p50_s", "speech_end_to_final_p95_s", "audio_lost_pct", "cpu_pct",
+        "peak_rss_mb"))
+    out["max_concurrent_calls"] = 0
+    for row in sorted(rows, key=lambda r: r["calls"]):  # the first level past it ends the count
+        p95 = row["speech_end_to_final_p95_s"]
+        if p95 is None or p95 > MAX_END_TO_FINAL_P95_S:
+            break
+        out["max_concurrent_calls"] = row["calls"]
+    one = next((r for r in rows if r["calls"] == 1), None)
+    most = max(rows, key=lambda r: r["calls"])
+    if one is not None:
+        out["rss_one_call_mb"] = one["peak_rss_mb"]
+        if most["calls"] > 1:
+            out["rss_per_extra_call_mb"] = round(
+                (most["peak_rss_mb"] - one["peak_rss_mb"]) / (most["calls"] - 1), 1)
+    return out
