@@ -13,6 +13,7 @@ from pathlib import Path
 from .config import ASSISTANT_ENGINES, Settings
 from .packaged_files import ModelNotAvailable
 from .store.db import DatabaseInUse
+from .bench.all_command import add_all_command
 from .bench.concurrency_command import add_concurrency_command
 from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
@@ -477,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     ban.set_defaults(func=cmd_bench_analytics)
     add_soak_command(bench)
     add_concurrency_command(bench)
+    add_all_command(bench)
 
     add_lab_commands(sub)  # notebooks build, grade, lab
     return parser

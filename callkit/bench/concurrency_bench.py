@@ -4,7 +4,8 @@ At each level N, N real recorded support calls (../shared/data/calls, caller and
 their own legs, taking turns as they did) play at the same time, in real time, through every
 real part: aiortc peers over loopback, the VAD, whisper, the rules assistant, the recorder on
 a seeded DuckDB file. Per level: latencies (p50/p95), audio lost on the way (sent minus
-heard), the process's CPU use, and its peak resident memory while the level ran.
+heard), the process's CPU use, how busy the one shared whisper worker was (what limits the
+level once it nears 100%), and peak resident memory while the level ran.
 
 ``max_concurrent_calls`` is the largest level whose p95 speech end → final stays within
 ``MAX_END_TO_FINAL_P95_S``; ``rss_one_call_mb`` is the peak with one call and
@@ -105,8 +106,11 @@ async def run_level(center: CallCenter, calls: list[RecordedCall], n: int) -> di
         if isinstance(event, LatencyMark):
             tracker(event)
 
+    from ..stt.engines import shared_recognizer
+
+    recognizer = shared_recognizer(center.settings)
     rss = _PeakRss()
-    cpu0, wall0 = os.times(), time.monotonic()
+    cpu0, wall0, decode0 = os.times(), time.monotonic(), recognizer.compute_s
     played = await asyncio.gather(*(_play(center, calls[i % len(calls)], observe)
                                     for i in range(n)))
     cpu1, wall = os.times(), time.monotonic() - wall0
@@ -119,6 +123,8 @@ async def run_level(center: CallCenter, calls: list[RecordedCall], n: int) -> di
             "finals": summary.get("speech_end_to_final_n", 0),
             "audio_lost_s": round(lost, 2), "audio_lost_pct": round(100 * lost / sent, 2),
             "cpu_pct": round(100 * cpu_s / wall / (os.cpu_count() or 1), 1),
+            # The one whisper worker every call shares: near 100% it is what limits the level.
+            "whisper_busy_pct": round(100 * (recognizer.compute_s - decode0) / wall, 1),
             "peak_rss_mb": round(await rss.stop(), 1)}
 
 

@@ -101,3 +101,21 @@ def test_bench_concurrency_refuses_bad_levels():
     result = subprocess.run([sys.executable, "-m", "callkit.cli", "bench", "concurrency",
                              "--calls", "0,x"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--calls takes positive whole numbers" in result.stderr
+
+
+def test_bench_all_runs_each_benchmark_and_merges_their_figures(tmp_path):
+    # Two quick ones: every benchmark has its own smoke test above.
+    out = callkit("bench", "all", "--quick", "--only", "audio,assistant", "--json",
+                  str(tmp_path / "all.json"))
+    assert "[1/2] callkit bench audio" in out and "[2/2] callkit bench assistant" in out
+    data = json.loads((tmp_path / "all.json").read_text())
+    assert set(data["benches"]) == {"audio", "assistant"} and data["failed"] == []
+    assert "offer_to_first_frame_p50_s" in data["summary"]
+    assert "final_to_first_token_p50_s" in data["summary"]
+    assert "DESIGN.md's figures" in out
+
+
+def test_bench_all_refuses_an_unknown_benchmark():
+    result = subprocess.run([sys.executable, "-m", "callkit.cli", "bench", "all", "--only",
+                             "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "unknown benchmark 'nope'" in result.stderr
