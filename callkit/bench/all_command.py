@@ -33,7 +33,9 @@ STEPS: tuple[tuple[str, list[str], list[str]], ...] = (
      ["bench", "assistant", "--rounds", "1"]),
     ("analytics", ["bench", "analytics"],
      ["bench", "analytics", "--calls", "200", "--lines", "4000", "--repeat", "1"]),
-    ("soak", ["bench", "soak", "--lines", "4", "--minutes", "4", "--warmup-rounds", "1"],
+    # The default warm-up fills the center's store of ended calls, so growth is measured
+    # past it (with one round, memory grows by design and reads as a leak).
+    ("soak", ["bench", "soak", "--lines", "4", "--minutes", "4"],
      ["bench", "soak", "--lines", "2", "--minutes", "0.5", "--speed", "4",
       "--warmup-rounds", "1"]),
 )

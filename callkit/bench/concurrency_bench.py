@@ -18,17 +18,14 @@ import asyncio
 import os
 import tempfile
 import time
-import wave
 from pathlib import Path
-
-import numpy as np
 
 from ..center import CallCenter
 from ..config import Settings
 from ..events import LatencyMark
 from ..metrics import LatencyTracker
 from ..recordings import RecordedCall
-from ..rtc.sources import read_audio
+from ..rtc.sources import read_audio, write_wav
 from ..store.seed import seed
 from .soak_bench import rss_mb
 
@@ -51,19 +48,11 @@ def recorded_calls(folder: Path, seconds: float, workdir: Path) -> list[Recorded
         legs = {}
         for leg, path in (("customer", caller), ("agent", agent)):
             legs[leg] = workdir / f"{name}_{leg}.wav"
-            _write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)])
+            write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)], RATE)
         calls.append(RecordedCall(id=name, title=name, legs=legs))
     if not calls:
         raise FileNotFoundError(f"no <name>_caller.wav with its <name>_agent.wav in {folder}")
     return calls
-
-
-def _write_wav(path: Path, samples: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(samples.astype(np.int16).tobytes())
 
 
 class _PeakRss:
@@ -150,7 +139,7 @@ def _cut(call: RecordedCall, seconds: float, workdir: Path) -> RecordedCall:
     legs = {}
     for leg, path in call.legs.items():
         legs[leg] = workdir / f"warmup_{leg}.wav"
-        _write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)])
+        write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)], RATE)
     return RecordedCall(id="warmup", title="warm-up", legs=legs)
 
 

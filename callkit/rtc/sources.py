@@ -39,6 +39,17 @@ def read_audio(path: str | Path, rate: int = RATE) -> np.ndarray:
     return np.concatenate(chunks)
 
 
+def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:
+    """Write mono int16 ``samples`` at ``rate`` as a WAV file (what ``read_audio`` gives back)."""
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.astype(np.int16).tobytes())
+
+
 def check_audio(path: str | Path) -> None:
     """Fail now, naming the file, if ``path`` is not audio that can be played (read_audio
     would fail later, in the middle of a call); decodes only its first frame."""

@@ -25,8 +25,9 @@ class Recognizer(Protocol):
     """A speech engine shared by every leg of every call in the process.
 
     ``transcribe_async`` takes 16 kHz mono float32 audio starting at call time ``offset`` and
-    must not block the event loop; ``busy`` tells the stage when to skip a partial so that a
-    backlog never delays a final.
+    must not block the event loop; ``urgent`` work (a turn's final) goes before the rest (the
+    partials); ``busy`` tells the stage when to skip a partial so that a backlog never delays
+    a final.
     """
 
     name: str
@@ -35,6 +36,7 @@ class Recognizer(Protocol):
     def busy(self) -> bool: ...
 
     async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
-                               prompt: str | None = None) -> list[Recognized]: ...
+                               prompt: str | None = None, *,
+                               urgent: bool = False) -> list[Recognized]: ...
 
     def close(self) -> None: ...

@@ -207,10 +207,11 @@ class _LegStream:
             self.decoding = _Turn(number, start)
         return self.decoding
 
-    async def _decode(self, turn: _Turn, start: float, audio: np.ndarray) -> list[Recognized]:
+    async def _decode(self, turn: _Turn, start: float, audio: np.ndarray,
+                      urgent: bool = False) -> list[Recognized]:
         skip = max(0, round((turn.committed_until - start) * RATE))
         return await self.stage.recognizer.transcribe_async(
-            audio[skip:], start + skip / RATE, self.stage.settings.stt_prompt)
+            audio[skip:], start + skip / RATE, self.stage.settings.stt_prompt, urgent=urgent)
 
     async def _run(self, job: _PartialJob | _FinalJob | _AheadJob) -> None:
         if isinstance(job, _PartialJob):
@@ -220,7 +221,7 @@ class _LegStream:
         utt = job.utterance
         turn = self._turn(job.turn, utt.start)
         if isinstance(job, _AheadJob):
-            segments = await self._decode(turn, utt.start, utt.audio)
+            segments = await self._decode(turn, utt.start, utt.audio, urgent=True)
             if (self.turn_number == job.turn and self.endpointer.speaking
                     and self.endpointer.trailing_silence_s < TAIL_S):
                 self._partial(turn, utt.start, utt.audio, segments)  # the speaker went on
@@ -231,7 +232,7 @@ class _LegStream:
         if ahead is not None and ahead.fits(job.turn, utt):
             segments = ahead.segments
         else:
-            segments = await self._decode(turn, utt.start, utt.audio)
+            segments = await self._decode(turn, utt.start, utt.audio, urgent=True)
         rest = _within_speech(segments, utt.speech_end)
         segments = turn.committed + rest
         self.decoding = None

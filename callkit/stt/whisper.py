@@ -14,7 +14,6 @@ import asyncio
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from ..events import Word
 from .guards import (clean_words, echoes_prompt, has_words, join_words,
                      segment_is_hallucinated, too_unsure)
 from .models import model_path
+from .priority_pool import PriorityPool
 from .protocol import Recognized
 from .short_window import ShortWindowDecoder
 
@@ -51,7 +51,7 @@ class WhisperRecognizer:
                                    cpu_threads=threads, num_workers=workers)
         self._decoder = ShortWindowDecoder(self._model, language=language, beam_size=beam_size,
                                            min_window_s=min_window_s)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callkit-stt")
+        self._pool = PriorityPool(workers, "callkit-stt")
         self._busy = 0
 
     @property
@@ -90,13 +90,14 @@ class WhisperRecognizer:
         return out
 
     async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
-                               prompt: str | None = None) -> list[Recognized]:
-        loop = asyncio.get_running_loop()
+                               prompt: str | None = None, *,
+                               urgent: bool = False) -> list[Recognized]:
         self._busy += 1
         try:
-            return await loop.run_in_executor(self._pool, self.transcribe, audio, offset, prompt)
+            return await asyncio.wrap_future(
+                self._pool.submit(self.transcribe, audio, offset, prompt, urgent=urgent))
         finally:
             self._busy -= 1
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown()
