@@ -27,6 +27,7 @@ from ..metrics import LatencyTracker
 from ..recordings import RecordedCall
 from ..rtc.sources import read_audio, write_wav
 from ..store.seed import seed
+from ..stt.engines import shared_recognizer
 from .soak_bench import rss_mb
 
 MAX_END_TO_FINAL_P95_S = 1.5
@@ -36,20 +37,25 @@ LATENCIES = ("speech_end_to_final_p50_s", "speech_end_to_final_p95_s",
              "final_to_first_token_p95_s")
 
 
-def recorded_calls(folder: Path, seconds: float, workdir: Path) -> list[RecordedCall]:
+def recorded_calls(folder: Path, seconds: float,
+                   workdir: Path) -> list[tuple[RecordedCall, float]]:
     """The support calls in ``folder`` (``<name>_caller.wav`` + ``<name>_agent.wav``), cut to
-    their first ``seconds`` and written as 16 kHz WAVs into ``workdir``."""
+    their first ``seconds`` and written as 16 kHz WAVs into ``workdir``; each with the
+    seconds of audio it sends over both legs."""
     calls = []
+    workdir.mkdir(parents=True, exist_ok=True)
     for caller in sorted(folder.glob("*_caller.wav")):
         name = caller.name[: -len("_caller.wav")]
         agent = caller.with_name(f"{name}_agent.wav")
         if not agent.is_file():
             continue
-        legs = {}
+        legs, sent = {}, 0.0
         for leg, path in (("customer", caller), ("agent", agent)):
+            samples = read_audio(path, RATE)[: int(seconds * RATE)]
             legs[leg] = workdir / f"{name}_{leg}.wav"
-            write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)], RATE)
-        calls.append(RecordedCall(id=name, title=name, legs=legs))
+            write_wav(legs[leg], samples, RATE)
+            sent += len(samples) / RATE
+        calls.append((RecordedCall(id=name, title=name, legs=legs), sent))
     if not calls:
         raise FileNotFoundError(f"no <name>_caller.wav with its <name>_agent.wav in {folder}")
     return calls
@@ -74,38 +80,35 @@ class _PeakRss:
         return max(self.peak, rss_mb())
 
 
-async def _play(center: CallCenter, recording: RecordedCall, observe) -> tuple[float, float]:
-    """Play one call; (seconds of audio sent, seconds heard) over both legs."""
+async def _play(center: CallCenter, recording: RecordedCall, observe) -> float:
+    """Play one call; the seconds of audio heard over both legs."""
     call = center.new_call(title=recording.title)
     call.subscribe(observe, name="bench")
     call.start()
     try:
         await call.replay(recording)
-        heard = sum(call.heard_s(leg) for leg in recording.legs)
+        return sum(call.heard_s(leg) for leg in recording.legs)
     finally:
         await call.end()
-    sent = sum(len(read_audio(p, RATE)) / RATE for p in recording.legs.values())
-    return sent, heard
 
 
-async def run_level(center: CallCenter, calls: list[RecordedCall], n: int) -> dict:
+async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
+                    n: int) -> dict:
     tracker = LatencyTracker()
 
     def observe(event) -> None:
         if isinstance(event, LatencyMark):
             tracker(event)
 
-    from ..stt.engines import shared_recognizer
-
     recognizer = shared_recognizer(center.settings)
     rss = _PeakRss()
     cpu0, wall0, decode0 = os.times(), time.monotonic(), recognizer.compute_s
-    played = await asyncio.gather(*(_play(center, calls[i % len(calls)], observe)
-                                    for i in range(n)))
+    picked = [calls[i % len(calls)] for i in range(n)]
+    heard = await asyncio.gather(*(_play(center, call, observe) for call, _ in picked))
     cpu1, wall = os.times(), time.monotonic() - wall0
     cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-    sent = sum(s for s, _ in played)
-    lost = sum(max(0.0, s - h) for s, h in played)
+    sent = sum(s for _, s in picked)
+    lost = sum(max(0.0, s - h) for (_, s), h in zip(picked, heard))
     summary = tracker.summary()
     return {"calls": n, "legs": 2 * n, "wall_s": round(wall, 1),
             **{k: summary.get(k) for k in LATENCIES},
@@ -122,25 +125,18 @@ async def bench(folder: Path, settings: Settings, levels: list[int], seconds: fl
     from tqdm import tqdm
 
     with tempfile.TemporaryDirectory(prefix="callkit-concurrency-") as tmp:
-        calls = recorded_calls(folder, seconds, Path(tmp))
+        calls = await asyncio.to_thread(recorded_calls, folder, seconds, Path(tmp))
+        warm_up = await asyncio.to_thread(recorded_calls, folder, 3.0, Path(tmp) / "warm-up")
         settings = settings.replace(db_path=Path(tmp) / "bench.duckdb", ice="loopback",
                                     replay_speed=1.0)
         async with CallCenter(settings) as center:
             await center.db.run(lambda con: seed(con))
             # One short call first, so model loads and first-use costs land in no level.
-            await run_level(center, [_cut(calls[0], 3.0, Path(tmp))], 1)
+            await run_level(center, warm_up[:1], 1)
             rows = []
             for n in tqdm(levels, desc="bench concurrency", unit="level", disable=not progress):
                 rows.append(await run_level(center, calls, n))
             return rows
-
-
-def _cut(call: RecordedCall, seconds: float, workdir: Path) -> RecordedCall:
-    legs = {}
-    for leg, path in call.legs.items():
-        legs[leg] = workdir / f"warmup_{leg}.wav"
-        write_wav(legs[leg], read_audio(path, RATE)[: int(seconds * RATE)], RATE)
-    return RecordedCall(id="warmup", title="warm-up", legs=legs)
 
 
 def run_bench(folder: Path, settings: Settings, levels: list[int], seconds: float,

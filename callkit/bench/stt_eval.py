@@ -154,12 +154,14 @@ async def evaluate_channels(folder: Path, settings: Settings, recognizer: Recogn
 
     from .phone_channel import phone_copy
 
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown or not channels:
+        raise ValueError(f"unknown channel {unknown[0] if unknown else ''!r}: use "
+                         f"{' and/or '.join(CHANNELS)}")
     summary: dict = {}
     files: list[dict] = []
     rows: list[dict] = []
     for channel in channels:
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel!r}: use {' or '.join(CHANNELS)}")
         with tempfile.TemporaryDirectory(prefix="callkit-phone-") as tmp:
             source = (folder if channel == "wide"
                       else phone_copy(folder, Path(tmp), find_pairs(folder)))

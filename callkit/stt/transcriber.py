@@ -12,9 +12,12 @@ the length of the turn. The final decodes the uncommitted rest of the turn.
 The final is decoded ahead: once the speaker has been quiet for the tail a turn keeps
 (``TAIL_S``), the audio a turn ending now would hold is exactly known, so it is decoded while
 the endpointer waits out the rest of the silence (only when the recognizer is idle: it is a
-guess, and under load it would delay other legs' finals). If the silence lasts, the final is published
-the moment the turn ends, from that decode; if the speaker goes on, the decode was of the turn
-so far and is published as a partial, so the work is not lost.
+guess, and under load it would delay other legs' finals). If the silence lasts, the final is
+published the moment the turn ends, from that decode; if the speaker goes on, the decode was
+of the turn so far and is published as a partial, so the work is not lost.
+
+Finals (and decodes ahead) are urgent: the recognizer shared by every leg runs them before
+any partial (priority_pool.py).
 """
 
 from __future__ import annotations
