@@ -23,6 +23,9 @@ FULL_WINDOW_S = 30.0
 FRAMES_PER_S = 100          # log-mel frames per second (hop of 160 samples at 16 kHz)
 TOKENS_PER_S = 12           # far above English speech (about 4 tokens a second) ...
 TOKENS_FLOOR = 24           # ... with room for timestamps and digits on short turns
+# faster-whisper refuses prompt + new tokens past whisper's 448; it cuts the prompt to 223,
+# so up to 220 new tokens always fit, whatever CALLKIT_STT_PROMPT says.
+MAX_NEW_TOKENS = 220
 LOOP_COMPRESSION_RATIO = 2.4
 # Given room, whisper sometimes skips most of a turn ("Perfect." for 7 s of talk, placed at
 # its end): a decode whose words leave this long a stretch unread is redone.
@@ -65,7 +68,7 @@ class ShortWindowDecoder:
         window = self.window_s(seconds)
         if window >= FULL_WINDOW_S:
             return self._full(audio, prompt)
-        cap = int(TOKENS_FLOOR + TOKENS_PER_S * seconds)
+        cap = min(MAX_NEW_TOKENS, int(TOKENS_FLOOR + TOKENS_PER_S * seconds))
         options = replace(self._options, initial_prompt=prompt or None, max_new_tokens=cap)
         features = self._model.feature_extractor(audio)
         frames = int(window * FRAMES_PER_S)

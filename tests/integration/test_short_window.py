@@ -70,3 +70,11 @@ def test_the_window_is_the_turn_plus_a_second_within_the_floor_and_30_s(short):
     assert decoder.window_s(40.0) == 30.0
     with pytest.raises(ValueError, match="min_window_s"):
         short_window.ShortWindowDecoder(None, language="en", beam_size=1, min_window_s=0.5)
+
+
+def test_a_long_prompt_on_a_long_turn_stays_within_whispers_token_limit(short, speech):
+    x, _ = speech[0]  # jfk.flac, 11 s: twice over, cut to 19 s
+    long_turn = np.concatenate([x, x])[: 19 * 16000]
+    prompt = " ".join(["The customer's account, order number, bill and refund."] * 60)
+    text = " ".join(s.text for s in short.transcribe(long_turn, 0.0, prompt))
+    assert "fellow americans" in text.lower()
