@@ -44,8 +44,10 @@ class Settings:
     stt_threads: int = 2
     stt_beam_size: int = 1
     # The shortest window whisper's encoder reads (stt/short_window.py): a turn is padded to
-    # this or to its length + 1 s. 30 is faster-whisper's own full window.
-    stt_window_s: float = 10.0
+    # this or to its length + 1 s. 30 is faster-whisper's own full window, and the default:
+    # shorter windows are faster, but tiny.en then drops digits of the demo call's order
+    # number ("seven, eight, nine, oh, one"), at any window from 10 to 25 s (docs/SPEED.md).
+    stt_window_s: float = 30.0
     # Decode a turn's final during the silence that may end it (stt/transcriber.py): the final
     # is out as the turn ends, for one extra decode at each pause the speaker talks through.
     stt_decode_ahead: bool = True

@@ -46,7 +46,7 @@ def _decode_options(model, language: str, beam_size: int):
 
 
 class ShortWindowDecoder:
-    def __init__(self, model, *, language: str, beam_size: int, min_window_s: float = 10.0):
+    def __init__(self, model, *, language: str, beam_size: int, min_window_s: float = 30.0):
         from faster_whisper.tokenizer import Tokenizer
 
         if not 1.0 <= min_window_s <= FULL_WINDOW_S:

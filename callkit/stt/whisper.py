@@ -4,8 +4,9 @@ Inference runs on a bounded pool of worker threads so the event loop only waits 
 (engines.py keeps one per process, shared by every call). Segments that look like Whisper's
 known failure modes (text out of silence, repeated phrases) are dropped here.
 
-The encoder reads a window fitted to the turn (short_window.py) instead of the 30 s that
-faster-whisper's ``transcribe`` always pads to: that padding is most of a short turn's cost.
+With ``min_window_s`` under 30 (``CALLKIT_STT_WINDOW_S``), the encoder reads a window fitted
+to the turn (short_window.py) instead of the 30 s that faster-whisper's ``transcribe`` always
+pads to: that padding is most of a short turn's cost.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 class WhisperRecognizer:
     def __init__(self, model: str = "tiny.en", *, threads: int = 2, beam_size: int = 1,
                  language: str = "en", workers: int = 1, cache_dir: Path | None = None,
-                 min_window_s: float = 10.0):
+                 min_window_s: float = 30.0):
         from faster_whisper import WhisperModel
 
         path = model_path(model, cache_dir)
