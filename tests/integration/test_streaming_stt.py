@@ -66,9 +66,9 @@ async def test_a_three_minute_call_streams_with_bounded_memory_and_steady_update
     decodes: list[float] = []  # seconds of audio in each decode: what a decode's cost grows with
     original = recognizer.transcribe_async
 
-    async def measured(audio, offset=0.0, prompt=None):
+    async def measured(audio, offset=0.0, prompt=None, **options):
         decodes.append(len(audio) / RATE)
-        return await original(audio, offset, prompt)
+        return await original(audio, offset, prompt, **options)
 
     recognizer.transcribe_async = measured
     tracemalloc.start()

@@ -32,9 +32,9 @@ def decodes(recognizer):
     seen: list[float] = []
     original = recognizer.transcribe_async
 
-    async def counted(audio, offset=0.0, prompt=None):
+    async def counted(audio, offset=0.0, prompt=None, **options):
         seen.append(len(audio) / RATE)
-        return await original(audio, offset, prompt)
+        return await original(audio, offset, prompt, **options)
 
     recognizer.transcribe_async = counted
     yield seen
