@@ -14,7 +14,6 @@ the turn is done again the standard way, padded to 30 s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -66,11 +65,11 @@ class ShortWindowDecoder:
         """Whisper's segments for 16 kHz mono float32 ``audio``, decoded now, on this thread."""
         seconds = len(audio) / 16000
         window = self.window_s(seconds)
+        features = self._model.feature_extractor(audio)
         if window >= FULL_WINDOW_S:
-            return self._full(audio, prompt)
+            return self._full(features, prompt)
         cap = min(MAX_NEW_TOKENS, int(TOKENS_FLOOR + TOKENS_PER_S * seconds))
         options = replace(self._options, initial_prompt=prompt or None, max_new_tokens=cap)
-        features = self._model.feature_extractor(audio)
         frames = int(window * FRAMES_PER_S)
         # Padding with zeros is what faster-whisper's own pad_or_trim does to a short input.
         padded = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
@@ -79,12 +78,12 @@ class ShortWindowDecoder:
             features, self._tokenizer, options, False, encoded))
         if _looped(segments, cap) or _skipped_audio(segments, seconds):
             self.redone += 1
-            return self._full(audio, prompt)
+            return self._full(features, prompt)
         return segments
 
-    def _full(self, audio: np.ndarray, prompt: str | None) -> list:
+    def _full(self, features: np.ndarray, prompt: str | None) -> list:
+        """faster-whisper's own decode: every window padded to 30 s."""
         options = replace(self._options, initial_prompt=prompt or None)
-        features = self._model.feature_extractor(audio)
         return list(self._model.generate_segments(features, self._tokenizer, options, False))
 
 
@@ -97,8 +96,7 @@ def _skipped_audio(segments: list, seconds: float) -> bool:
     return any(b - a > UNREAD_S for a, b in zip(times, times[1:]))
 
 
-def _looped(segments: Iterable, cap: int) -> bool:
-    segments = list(segments)
+def _looped(segments: list, cap: int) -> bool:
     tokens = sum(len(s.tokens) for s in segments)
     return tokens >= cap - 1 or any(s.compression_ratio > LOOP_COMPRESSION_RATIO
                                     for s in segments)

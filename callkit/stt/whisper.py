@@ -42,8 +42,6 @@ class WhisperRecognizer:
         if model.endswith(".en") and language != "en":
             raise ValueError(f"model {model!r} only knows English, not {language!r}")
         self.name = model
-        self.beam_size = beam_size
-        self.language = language
         # Totals for the real-time factor: seconds spent decoding, seconds of audio decoded.
         self.compute_s = 0.0
         self.audio_s = 0.0
