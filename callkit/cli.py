@@ -15,6 +15,7 @@ from .packaged_files import ModelNotAvailable
 from .store.db import DatabaseInUse
 from .bench.all_command import add_all_command
 from .bench.concurrency_command import add_concurrency_command
+from .bench.report import levels_of
 from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
 
@@ -253,9 +254,7 @@ def cmd_bench_stt(args: argparse.Namespace) -> int:
 
     settings = _stt_settings(args)
     folder = Path(args.dir) if args.dir else default_calls_dir()
-    levels = sorted({int(n) for n in args.streams.split(",")})
-    if not levels or min(levels) < 1:
-        raise ValueError("--streams takes positive whole numbers, e.g. 1,8")
+    levels = levels_of(args.streams, "--streams")
     print(f"bench stt · model {settings.stt_model} · {args.seconds:g} s of audio per stream "
           f"at real time · {folder}", flush=True)
     rows = run_bench(folder, settings, levels, args.seconds)
@@ -283,9 +282,7 @@ def cmd_bench_audio(args: argparse.Namespace) -> int:
     from .bench.relay_bench import summary_of as relay_summary
     from .bench.report import print_table, write_json
 
-    levels = sorted({int(n) for n in args.legs.split(",")})
-    if not levels or min(levels) < 1:
-        raise ValueError("--legs takes positive whole numbers, e.g. 1,8")
+    levels = levels_of(args.legs, "--legs")
     audio = Path(args.audio) if args.audio else default_calls_dir() / "auto_repairs_40_UTC_caller.wav"
     rows = run_bench(audio, levels, args.seconds)
     print_table(rows, list(rows[0]), title=f"bench audio · aiortc over loopback · "

@@ -28,20 +28,10 @@ def add_concurrency_command(bench: argparse._SubParsersAction) -> None:
     conc.set_defaults(func=cmd_bench_concurrency)
 
 
-def levels_of(text: str, option: str) -> list[int]:
-    try:
-        levels = sorted({int(n) for n in text.split(",") if n.strip()})
-    except ValueError:
-        levels = []
-    if not levels or min(levels) < 1:
-        raise ValueError(f"{option} takes positive whole numbers, e.g. 1,2,4,8")
-    return levels
-
-
 def cmd_bench_concurrency(args: argparse.Namespace) -> int:
     from ..cli import default_calls_dir
     from .concurrency_bench import run_bench, summary_of
-    from .report import print_table, write_json
+    from .report import levels_of, print_table, write_json
 
     levels = levels_of(args.calls, "--calls")
     if args.seconds <= 0:

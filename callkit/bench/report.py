@@ -77,3 +77,15 @@ def _cpus() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def levels_of(text: str, option: str) -> list[int]:
+    """The levels of a ``--calls``/``--streams``/``--legs`` option ("1,2,4"), sorted, or a
+    clear error."""
+    try:
+        levels = sorted({int(n) for n in text.split(",") if n.strip()})
+    except ValueError:
+        levels = []
+    if not levels or min(levels) < 1:
+        raise ValueError(f"{option} takes positive whole numbers, e.g. 1,8")
+    return levels
