@@ -15,6 +15,7 @@ from .packaged_files import ModelNotAvailable
 from .store.db import DatabaseInUse
 from .bench.all_command import add_all_command
 from .bench.concurrency_command import add_concurrency_command
+from .bench.designs_command import add_designs_command
 from .bench.report import levels_of
 from .bench.soak_command import add_soak_command
 from .lab.cli_commands import add_lab_commands
@@ -194,7 +195,7 @@ def default_calls_dir() -> Path:
     return next((p for p in (cwd, here) if p.is_dir()), cwd)
 
 
-def _stt_settings(args: argparse.Namespace) -> Settings:
+def stt_settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     if args.model:
         settings = settings.replace(stt_model=args.model)
@@ -208,10 +209,10 @@ def cmd_eval_stt(args: argparse.Namespace) -> int:
     from .bench.report import print_table, write_json
     from .bench.stt_eval import run_eval
 
-    settings = _stt_settings(args)
+    settings = stt_settings(args)
     folder = Path(args.dir) if args.dir else default_speech_dir()
-    channels = tuple(c.strip() for c in args.channel.split(",") if c.strip())
-    result = run_eval(folder, settings, args.speed, progress=not args.quiet, channels=channels)
+    result = run_eval(folder, settings, args.speed, progress=not args.quiet,
+                      channels=args.channel)
     print_table(result["files"], ["channel", "name", "duration_s", "words", "wer",
                                   "wer_whole_file", "substitutions", "deletions", "insertions",
                                   "partials", "finals"],
@@ -231,7 +232,7 @@ def cmd_eval_assistant(args: argparse.Namespace) -> int:
     from .bench import assistant_eval
     from .bench.report import write_json
 
-    settings = _stt_settings(args)
+    settings = stt_settings(args)
     if args.engine:
         settings = settings.replace(assistant_engine=args.engine)
     if args.mode:
@@ -252,7 +253,7 @@ def cmd_bench_stt(args: argparse.Namespace) -> int:
     from .bench.report import print_table, write_json
     from .bench.stt_bench import run_bench, summary_of
 
-    settings = _stt_settings(args)
+    settings = stt_settings(args)
     folder = Path(args.dir) if args.dir else default_calls_dir()
     levels = levels_of(args.streams, "--streams")
     print(f"bench stt · model {settings.stt_model} · {args.seconds:g} s of audio per stream "
@@ -369,10 +370,25 @@ def cmd_bench_analytics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_stt_options(p: argparse.ArgumentParser) -> None:
+def add_stt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="speech model (tiny.en, base, or a folder)")
     p.add_argument("--beam-size", type=int, help="whisper beam size")
     p.add_argument("--json", help="also write the figures to this JSON file")
+
+
+def add_channel_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--channel", default="wide,phone", type=channels_of,
+                   help="wide (the files as they are), phone (a telephone-channel copy made "
+                        "with sox: 8 kHz, 300-3400 Hz, μ-law), or both (default wide,phone)")
+
+
+def channels_of(text: str) -> tuple[str, ...]:
+    from .bench.stt_eval import CHANNELS
+
+    channels = tuple(c.strip() for c in text.split(",") if c.strip())
+    if not channels or any(c not in CHANNELS for c in channels):
+        raise argparse.ArgumentTypeError(f"use {' and/or '.join(CHANNELS)}, comma-separated")
+    return channels
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -418,11 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     stt.add_argument("dir", nargs="?", help="audio files with same-named .txt references "
                      "(default ../shared/data/speech)")
     stt.add_argument("--speed", type=float, default=1.0, help="streaming pace (1 = real time)")
-    stt.add_argument("--channel", default="wide,phone",
-                     help="wide (the files as they are), phone (a telephone-channel copy made "
-                          "with sox: 8 kHz, 300-3400 Hz, μ-law), or both (default wide,phone)")
+    add_channel_option(stt)
     stt.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_stt_options(stt)
+    add_stt_options(stt)
     stt.set_defaults(func=cmd_eval_stt)
     eas = evaluate.add_parser("assistant", help="score the assistant on scripted calls")
     eas.add_argument("dir", nargs="?", help="scenario JSON files (default: the kit's "
@@ -434,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     eas.add_argument("--audio", action="store_true", help="speak each turn with espeak-ng "
                      "and transcribe it with the real STT first")
     eas.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_stt_options(eas)
+    add_stt_options(eas)
     eas.set_defaults(func=cmd_eval_assistant)
 
     bench = sub.add_parser("bench", help="measure speed and memory").add_subparsers(
@@ -443,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     bstt.add_argument("dir", nargs="?", help="folder of .wav legs (default ../shared/data/calls)")
     bstt.add_argument("--streams", default="1,8", help="concurrency levels (default 1,8)")
     bstt.add_argument("--seconds", type=float, default=60.0, help="audio per stream")
-    _add_stt_options(bstt)
+    add_stt_options(bstt)
     bstt.set_defaults(func=cmd_bench_stt)
     baud = bench.add_parser("audio", help="WebRTC offer -> first frame and frame jitter")
     baud.add_argument("--legs", default="1,8", help="concurrent legs (default 1,8)")
@@ -475,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     ban.set_defaults(func=cmd_bench_analytics)
     add_soak_command(bench)
     add_concurrency_command(bench)
+    add_designs_command(bench)
     add_all_command(bench)
 
     add_lab_commands(sub)  # notebooks build, grade, lab

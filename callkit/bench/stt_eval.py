@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from whisper_normalizer.english import EnglishTextNormalizer
 
 from ..bus import Bus
 from ..config import Settings
-from ..events import LatencyMark, TranscriptFinal, TranscriptPartial
+from ..events import Event, LatencyMark, TranscriptFinal, TranscriptPartial
 from ..metrics import LatencyTracker
 from ..rtc.sources import read_audio
 from ..stt.transcriber import Transcriber
@@ -76,13 +77,18 @@ def find_pairs(folder: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
+# Builds a call's STT stage: stt.Transcriber, or a design it is compared with (designs.py).
+StageFactory = Callable[[str, Settings, Recognizer, Callable[[Event], None]], Transcriber]
+
+
 async def stream_through_stt(samples: np.ndarray, settings: Settings,
                              recognizer: Recognizer, tracker: LatencyTracker,
-                             speed: float, call_id: str = "eval") -> StreamResult:
+                             speed: float, call_id: str = "eval",
+                             make_stage: StageFactory = Transcriber) -> StreamResult:
     """Run 16 kHz mono float32 ``samples`` as the customer leg of a call's STT stage."""
     bus = Bus()
     result = StreamResult([])
-    transcriber = Transcriber(call_id, settings, recognizer, bus.publish)
+    transcriber = make_stage(call_id, settings, recognizer, bus.publish)
     bus.subscribe(transcriber.handle, name="stt")
     bus.subscribe(result.events.append, TranscriptFinal, TranscriptPartial, name="collect")
     bus.subscribe(tracker, LatencyMark, name="latency")
@@ -101,7 +107,9 @@ def score(reference: str, hypothesis: str) -> jiwer.WordOutput:
 
 
 async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
-                   speed: float = 1.0, progress: bool = True, channel: str = "wide") -> dict:
+                   speed: float = 1.0, progress: bool = True, channel: str = "wide",
+                   make_stage: StageFactory = Transcriber, label: str = "eval stt") -> dict:
+    """Stream each file through ``make_stage``'s stage, and also decode it whole."""
     from tqdm import tqdm
 
     pairs = find_pairs(folder)
@@ -110,13 +118,13 @@ async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
     refs, hyps, wholes = [], [], []
     streamed_compute_s = 0.0
     started = time.perf_counter()
-    bar = tqdm(pairs, desc=f"eval stt ({channel})", unit="file", disable=not progress)
+    bar = tqdm(pairs, desc=f"{label} ({channel})", unit="file", disable=not progress)
     for i, (audio_path, text_path) in enumerate(bar):
         bar.set_postfix_str(audio_path.name)
         samples = read_audio(audio_path, 16000).astype(np.float32) / 32768.0
         compute0 = recognizer.compute_s
         stream = await stream_through_stt(samples, settings, recognizer, tracker, speed,
-                                          call_id=f"eval-{channel}-{i}")
+                                          call_id=f"eval-{channel}-{i}", make_stage=make_stage)
         streamed_compute_s += recognizer.compute_s - compute0
         whole = await recognizer.transcribe_async(samples, 0.0, settings.stt_prompt)
         hypothesis = " ".join(f.text for f in stream.finals)
@@ -147,7 +155,8 @@ async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
 
 async def evaluate_channels(folder: Path, settings: Settings, recognizer: Recognizer, *,
                             channels: tuple[str, ...] = CHANNELS, speed: float = 1.0,
-                            progress: bool = True) -> dict:
+                            progress: bool = True, make_stage: StageFactory = Transcriber,
+                            label: str = "eval stt") -> dict:
     """Evaluate ``folder`` as recorded ("wide") and/or its telephone-channel copy ("phone").
     The summary's figures are the first channel's, with ``_phone`` keys for the copy."""
     import tempfile
@@ -166,9 +175,10 @@ async def evaluate_channels(folder: Path, settings: Settings, recognizer: Recogn
             source = (folder if channel == "wide"
                       else phone_copy(folder, Path(tmp), find_pairs(folder)))
             result = await evaluate(source, settings, recognizer, speed=speed,
-                                    progress=progress, channel=channel)
+                                    progress=progress, channel=channel, make_stage=make_stage,
+                                    label=label)
         suffix = "" if not summary else f"_{channel}"
-        summary.update({_suffixed(k, suffix): v for k, v in result["summary"].items()})
+        summary.update({suffixed(k, suffix): v for k, v in result["summary"].items()})
         files += result["files"]
         rows.append({"channel": channel, **result["summary"]})
     return {"summary": summary, "files": files, "channels": rows,
@@ -178,7 +188,7 @@ async def evaluate_channels(folder: Path, settings: Settings, recognizer: Recogn
                          "channels": list(channels)}}
 
 
-def _suffixed(key: str, suffix: str) -> str:
+def suffixed(key: str, suffix: str) -> str:
     """``wer`` → ``wer_phone``; ``speech_end_to_final_p50_s`` → ``…_p50_phone_s``."""
     if not suffix or not key.endswith("_s"):
         return key + suffix

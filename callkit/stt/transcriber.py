@@ -23,10 +23,8 @@ any partial (priority_pool.py).
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +33,7 @@ import numpy as np
 from ..config import Settings
 from ..events import (AudioChunk, Event, LatencyMark, Leg, LegEnded, SpeechEnded,
                       SpeechStarted, TranscriptFinal, TranscriptPartial, Word)
+from .arrivals import Arrivals
 from .guards import clean_words, join_words
 from .endpointing import RATE, TAIL_S, Endpointer, SpeechStart, Utterance
 from .vad import StreamingVad
@@ -43,7 +42,6 @@ from .protocol import Recognized, Recognizer
 log = logging.getLogger(__name__)
 
 COMMIT_MARGIN_S = 1.0   # a segment ending this long before the newest audio is settled
-ARRIVALS_KEPT_S = 60.0  # how far back audio times can be mapped to arrival times
 # No partial once the speaker has been quiet this long: it would show no new words, and the
 # final, which is likely to follow, would have to wait for it on the shared recognizer.
 PARTIAL_QUIET_S = 0.25
@@ -84,15 +82,16 @@ class _Ahead:
 class _Turn:
     """What has been committed of the turn being decoded."""
 
-    def __init__(self, number: int, start: float):
+    def __init__(self, number: int, start: float, margin_s: float):
         self.number = number
+        self.margin_s = margin_s
         self.committed: list[Recognized] = []
         self.committed_until = start
         self.partial_sent = False
 
     def commit(self, segments: list[Recognized], audio_end: float) -> list[Recognized]:
         """Keep settled segments; return the ones still open."""
-        settled = [s for s in segments[:-1] if s.end <= audio_end - COMMIT_MARGIN_S]
+        settled = [s for s in segments[:-1] if s.end <= audio_end - self.margin_s]
         if settled:
             self.committed += settled
             self.committed_until = settled[-1].end
@@ -116,8 +115,7 @@ class _LegStream:
         self.ahead_of: tuple[int, float] | None = None  # (turn, voiced_until) decoded ahead
         self.ahead: _Ahead | None = None
         self.next_partial_t = 0.0
-        self._arrival_t: deque[float] = deque()
-        self._arrival_wall: deque[float] = deque()
+        self.arrivals = Arrivals()
         self.task = asyncio.create_task(self._work(), name=f"stt:{stage.call_id}:{leg}")
 
     def _publish(self, event: Event) -> None:
@@ -127,25 +125,16 @@ class _LegStream:
         self._publish(LatencyMark(call_id=self.stage.call_id, leg=self.leg, turn=turn, name=name,
                                   wall=time.time() if wall is None else wall))
 
-    def _arrived(self, t: float) -> float:
-        """When the audio at call time ``t`` reached the kernel."""
-        i = bisect.bisect_left(self._arrival_t, t)
-        return self._arrival_wall[min(i, len(self._arrival_wall) - 1)]
-
     def feed(self, chunk: AudioChunk) -> None:
         end_t = chunk.t + len(chunk.samples) / RATE
-        self._arrival_t.append(end_t)
-        self._arrival_wall.append(chunk.wall)
-        while self._arrival_t and self._arrival_t[0] < end_t - ARRIVALS_KEPT_S:
-            self._arrival_t.popleft()
-            self._arrival_wall.popleft()
+        self.arrivals.add(end_t, chunk.wall)
         for item in self.endpointer.feed(chunk.samples, chunk.t):
             if isinstance(item, SpeechStart):
                 self.turn_number += 1
                 self.next_partial_t = item.t + self.stage.settings.partial_interval_s
                 self._publish(SpeechStarted(call_id=self.stage.call_id, leg=self.leg,
                                             turn=self.turn_number, t=item.t))
-                self._mark("speech_start", self.turn_number, self._arrived(item.t))
+                self._mark("speech_start", self.turn_number, self.arrivals.at(item.t))
             else:
                 self._final(item)
         if (self.endpointer.speaking and self.endpointer.trailing_silence_s >= TAIL_S
@@ -172,7 +161,7 @@ class _LegStream:
     def _final(self, utterance: Utterance) -> None:
         self._publish(SpeechEnded(call_id=self.stage.call_id, leg=self.leg,
                                   turn=self.turn_number, t=utterance.speech_end))
-        self._mark("speech_end", self.turn_number, self._arrived(utterance.speech_end))
+        self._mark("speech_end", self.turn_number, self.arrivals.at(utterance.speech_end))
         self.jobs.put_nowait(_FinalJob(self.turn_number, utterance))
 
     async def flush(self) -> None:
@@ -207,7 +196,7 @@ class _LegStream:
 
     def _turn(self, number: int, start: float) -> _Turn:
         if self.decoding is None or self.decoding.number != number:
-            self.decoding = _Turn(number, start)
+            self.decoding = _Turn(number, start, self.stage.commit_margin_s)
         return self.decoding
 
     async def _decode(self, turn: _Turn, start: float, audio: np.ndarray,
@@ -272,11 +261,17 @@ def _final_event(call_id: str, leg: Leg, turn: int, text: str, words: tuple[Word
 class Transcriber:
     """One per call. Owns a stream (endpointer + worker task) per leg."""
 
+    leg_stream: Callable[["Transcriber", Leg], _LegStream] = _LegStream
+
     def __init__(self, call_id: str, settings: Settings, recognizer: Recognizer,
                  publish: Callable[[Event], None],
                  make_vad: Callable[[], Callable[[np.ndarray], list[float]]] = StreamingVad,
-                 end_of_turn: Callable[[Sequence[float]], bool] | None = None):
+                 end_of_turn: Callable[[Sequence[float]], bool] | None = None,
+                 commit_margin_s: float = COMMIT_MARGIN_S):
         self.make_vad = make_vad
+        # math.inf commits nothing: every partial re-decodes the whole turn so far (the design
+        # `callkit bench designs` compares this one with).
+        self.commit_margin_s = commit_margin_s
         self.end_of_turn = end_of_turn  # see callkit/extensions.py
         self.call_id = call_id
         self.settings = settings
@@ -288,7 +283,7 @@ class Transcriber:
         if isinstance(event, AudioChunk):
             stream = self._legs.get(event.leg)
             if stream is None:
-                stream = self._legs[event.leg] = _LegStream(self, event.leg)
+                stream = self._legs[event.leg] = self.leg_stream(self, event.leg)
             stream.feed(event)
         elif isinstance(event, LegEnded) and event.leg in self._legs:
             await self._legs[event.leg].flush()

@@ -43,6 +43,30 @@ def test_eval_stt_on_a_folder_without_references_is_a_clear_error(tmp_path):
     assert result.returncode == 2 and "no audio file with a same-named .txt" in result.stderr
 
 
+def test_bench_designs_compares_the_stage_with_batching_and_redecoding(tmp_path):
+    for ext in (".wav", ".txt"):
+        shutil.copy(SHARED_DATA / "speech" / f"librivox_0880{ext}", tmp_path)
+    out = callkit("bench", "designs", str(tmp_path), "--speed", "4", "--channel", "wide",
+                  "--quiet", "--json", str(tmp_path / "designs.json"))
+    assert "p50_vs_main" in out and "(a) fixed 4 s batches" in out
+    data = json.loads((tmp_path / "designs.json").read_text())
+    assert [r["design"] for r in data["rows"]] == ["batching", "whole_turn", "before", "main",
+                                                   "short_window", "whole_file"]
+    summary = data["summary"]
+    for design in ("batching", "whole_turn", "before", "main", "short_window"):
+        assert 0 <= summary[f"{design}_wer"] < 0.3
+        assert summary[f"{design}_speech_end_to_final_p50_s"] > 0
+        assert summary[f"{design}_rtf"] > 0
+    assert "whole_file_wer" in summary
+    assert next(r for r in data["rows"] if r["design"] == "main")["p50_vs_main"] == 1.0
+
+
+def test_bench_designs_refuses_an_unknown_design(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "callkit.cli", "bench", "designs", "--only",
+                             "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "unknown design 'nope'" in result.stderr
+
+
 def test_bench_stt_compares_concurrency_levels(tmp_path):
     out = callkit("bench", "stt", "--streams", "1,2", "--seconds", "20", "--json",
                   str(tmp_path / "b.json"))

@@ -41,11 +41,11 @@ class ClockRecognizer:
         return segments
 
 
-async def run(probs, recognizer, speed=8.0, **settings):
+async def run(probs, recognizer, speed=8.0, make_stage=Transcriber, **settings):
     bus = Bus()
     events = []
-    stt = Transcriber("c", Settings(**settings), recognizer, bus.publish,
-                      make_vad=lambda: ScriptedVad(probs))
+    stt = make_stage("c", Settings(**settings), recognizer, bus.publish,
+                     make_vad=lambda: ScriptedVad(probs))
     bus.subscribe(stt.handle)
     bus.subscribe(events.append, TranscriptFinal, TranscriptPartial, LatencyMark)
     samples = np.zeros(len(probs) * 512, dtype=np.float32)
