@@ -43,11 +43,15 @@ class Settings:
     model_cache_dir: Path = field(default_factory=default_model_cache)
     stt_threads: int = 2
     stt_beam_size: int = 1
-    # The shortest window whisper's encoder reads (stt/short_window.py): a turn is padded to
-    # this or to its length + 1 s. 30 is faster-whisper's own full window, and the default:
-    # shorter windows are faster, but tiny.en then drops digits of the demo call's order
-    # number ("seven, eight, nine, oh, one"), at any window from 10 to 25 s (docs/SPEED.md).
+    # The shortest window whisper's encoder reads for a final (stt/short_window.py): a turn is
+    # padded to this or to its length + 1 s. 30 is faster-whisper's own full window, and the
+    # default: shorter windows are faster, but tiny.en then drops digits of the demo call's
+    # order number ("seven, eight, nine, oh, one"), at any window from 10 to 25 s.
     stt_window_s: float = 30.0
+    # The same for a partial: it is replaced by the final, so it trades a little accuracy for
+    # a third of the cost, which leaves the shared whisper worker free for finals
+    # (docs/SPEED.md).
+    stt_partial_window_s: float = 10.0
     # Decode a turn's final during the silence that may end it (stt/transcriber.py): the final
     # is out as the turn ends, for one extra decode at each pause the speaker talks through.
     stt_decode_ahead: bool = True
@@ -133,8 +137,9 @@ class Settings:
                 raise ValueError(f"CALLKIT_{name.upper()} must be positive")
         if not 0 < self.vad_threshold < 1:
             raise ValueError("CALLKIT_VAD_THRESHOLD must be between 0 and 1")
-        if not 1 <= self.stt_window_s <= 30:
-            raise ValueError("CALLKIT_STT_WINDOW_S must be within 1..30 seconds")
+        if not (1 <= self.stt_window_s <= 30 and 1 <= self.stt_partial_window_s <= 30):
+            raise ValueError("CALLKIT_STT_WINDOW_S and CALLKIT_STT_PARTIAL_WINDOW_S must be "
+                             "within 1..30 seconds")
         if self.stt_threads < 1 or self.stt_beam_size < 1:
             raise ValueError("CALLKIT_STT_THREADS and CALLKIT_STT_BEAM_SIZE must be at least 1")
 

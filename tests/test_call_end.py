@@ -22,7 +22,7 @@ class NoSpeechRecognizer:
     name = "none"
     busy = False
 
-    async def transcribe_async(self, audio, offset=0.0, prompt=None, urgent=False):
+    async def transcribe_async(self, audio, offset=0.0, prompt=None, final=True):
         return []
 
     def close(self):
@@ -60,7 +60,7 @@ async def test_a_stage_that_never_finishes_cannot_hang_the_end(settings, no_leak
 class HangingRecognizer(NoSpeechRecognizer):
     """A recognizer that never answers: a machine far behind on its calls."""
 
-    async def transcribe_async(self, audio, offset=0.0, prompt=None, urgent=False):
+    async def transcribe_async(self, audio, offset=0.0, prompt=None, final=True):
         await asyncio.Event().wait()
 
 

@@ -103,7 +103,7 @@ class _Leg:
 
     async def _decode(self, number: int, start: float, audio: np.ndarray) -> None:
         segments = await self.stage.recognizer.transcribe_async(
-            audio, start, self.stage.settings.stt_prompt, urgent=True)
+            audio, start, self.stage.settings.stt_prompt, final=True)
         end = start + len(audio) / RATE
         text = " ".join(s.text for s in segments).strip()
         if text:

@@ -6,10 +6,11 @@ through several ways of building the stage, one after another in one run:
 (a) ``batching``: fixed batches of a few seconds, the seed's "transcription batching";
 (b) ``whole_turn``: VAD turns, and every partial re-decodes the whole turn so far;
 (c) ``before``: the stage before the speed work: partials decode only what is not yet
-    committed, the 30 s window, and the final decoded once the silence has ended the turn;
-(d) ``main``: the stage as configured (by default: (c), decoding the final ahead, during the
-    silence that may end the turn);
-(e) ``short_window``: (d) with the encoder window fitted to the turn (opt-in).
+    committed, every decode reads whisper's 30 s window, and the final is decoded once the
+    silence has ended the turn;
+(d) ``main``: the stage as configured (by default: (c), with partials read in a window
+    fitted to them, and the final decoded ahead, during the silence that may end the turn);
+(e) ``short_window``: (d) with finals too read in a window fitted to them (opt-in).
 
 Each gets word error, latency (the same marks as a call: speech end → final, speech start →
 first text on screen) and decoding cost per second of audio, with the ratio to ``main``.
@@ -44,7 +45,7 @@ class Design:
     settings: dict[str, Any] = field(default_factory=dict)  # overrides of the configured ones
 
 
-BEFORE = {"stt_window_s": 30.0, "stt_decode_ahead": False}
+BEFORE = {"stt_window_s": 30.0, "stt_partial_window_s": 30.0, "stt_decode_ahead": False}
 
 
 def designs(batch_s: float) -> list[Design]:
@@ -53,11 +54,11 @@ def designs(batch_s: float) -> list[Design]:
                partial(FixedBatchTranscriber, batch_s=batch_s), BEFORE),
         Design("whole_turn", "(b) each partial re-decodes the whole turn",
                partial(Transcriber, commit_margin_s=math.inf), BEFORE),
-        Design("before", "(c) before: commit settled text, decode after the silence",
+        Design("before", "(c) before: 30 s window, final decoded after the silence",
                Transcriber, BEFORE),
         Design("main", "(d) main as configured", Transcriber),
-        Design("short_window", "(e) main + window fitted to the turn (opt-in)", Transcriber,
-               {"stt_window_s": 10.0, "stt_decode_ahead": True}),
+        Design("short_window", "(e) main + finals in a fitted window (opt-in)", Transcriber,
+               {"stt_window_s": 10.0, "stt_partial_window_s": 10.0, "stt_decode_ahead": True}),
     ]
 
 

@@ -19,7 +19,8 @@ def _load(settings: Settings) -> Recognizer:
                                  beam_size=settings.stt_beam_size,
                                  language=settings.stt_language,
                                  cache_dir=settings.model_cache_dir,
-                                 min_window_s=settings.stt_window_s)
+                                 min_window_s=settings.stt_window_s,
+                                 partial_window_s=settings.stt_partial_window_s)
     raise ValueError(f"unknown speech engine {settings.stt_engine!r}: use one of "
                      f"{', '.join(STT_ENGINES)}")
 
@@ -27,7 +28,8 @@ def _load(settings: Settings) -> Recognizer:
 def shared_recognizer(settings: Settings) -> Recognizer:
     """The process's engine for these settings, loaded on first use."""
     key = (settings.stt_engine, settings.stt_model, settings.stt_threads,
-           settings.stt_beam_size, settings.stt_language, settings.stt_window_s)
+           settings.stt_beam_size, settings.stt_language, settings.stt_window_s,
+           settings.stt_partial_window_s)
     with _lock:
         if key not in _shared:
             _shared[key] = _load(settings)

@@ -25,9 +25,10 @@ class Recognizer(Protocol):
     """A speech engine shared by every leg of every call in the process.
 
     ``transcribe_async`` takes 16 kHz mono float32 audio starting at call time ``offset`` and
-    must not block the event loop; ``urgent`` work (a turn's final) goes before the rest (the
-    partials); ``busy`` tells the stage when to skip a partial so that a backlog never delays
-    a final.
+    must not block the event loop. A ``final`` decode (a turn's final, or the decode ahead of
+    it) goes before any partial, and an engine may read a partial faster and less carefully,
+    since a final replaces it. ``busy`` tells the stage when to skip a partial so that a
+    backlog never delays a final.
     """
 
     name: str
@@ -37,6 +38,6 @@ class Recognizer(Protocol):
 
     async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
                                prompt: str | None = None, *,
-                               urgent: bool = False) -> list[Recognized]: ...
+                               final: bool = True) -> list[Recognized]: ...
 
     def close(self) -> None: ...

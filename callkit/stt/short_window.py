@@ -1,19 +1,26 @@
 """Decode a turn with whisper's encoder reading a window fitted to it, not 30 s.
 
-faster-whisper's ``transcribe`` pads every input to whisper's 30 s window, so a 3 s turn costs
-as much encoder work as 30 s of speech. CTranslate2 accepts shorter encoder input; we encode the
-turn padded to ``max(min_window_s, its length + 1 s)`` and hand that encoding to faster-whisper's
-own segment loop (``generate_segments`` uses a given encoder output for its first window), so
-timestamps, word alignment and every decoding option stay faster-whisper's.
+faster-whisper pads every window of audio to whisper's 30 s before encoding it, so a 3 s turn
+costs as much encoder work as 30 s of speech. CTranslate2 accepts shorter encoder input, so
+the model's ``encode`` is wrapped to read each window cut to ``max(floor, its audio + 1 s)``
+instead, and faster-whisper's own segment loop does the rest: timestamps, word alignment and
+every decoding option stay faster-whisper's.
+
+A turn usually takes two windows, not one: when whisper's last segment does not close the
+window, faster-whisper decodes again from the last word's end, and that leftover (mostly the
+silence that ended the turn, sometimes a last "okay") was padded to 30 s too. On 37 turns of
+the recorded calls, 33 finals paid for that second 30 s encode. The leftover window now reads
+``max(LEFTOVER_FLOOR_S, its audio + 1 s)`` whatever the turn's floor.
 
 Whisper was trained on 30 s windows and, given too little padding, can loop or run on. So:
-the window never shrinks below ``min_window_s``; output tokens are capped by the audio's
-length; and a decode that hit the cap, produced a repeating segment, or skipped a stretch of
-the turn is done again the standard way, padded to 30 s.
+a window never shrinks below its floor; output tokens are capped by the audio's length; and
+a decode that hit the cap, produced a repeating segment, or (with a floor under 30 s) skipped
+a stretch of the turn is done again the standard way, every window padded to 30 s.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -29,6 +36,9 @@ LOOP_COMPRESSION_RATIO = 2.4
 # Given room, whisper sometimes skips most of a turn ("Perfect." for 7 s of talk, placed at
 # its end): a decode whose words leave this long a stretch unread is redone.
 UNREAD_S = 1.5
+# A window after the first on a turn holds what whisper left unread there: usually the
+# tail of silence, under a second.
+LEFTOVER_FLOOR_S = 10.0
 
 
 def _decode_options(model, language: str, beam_size: int):
@@ -44,42 +54,61 @@ def _decode_options(model, language: str, beam_size: int):
     return info.transcription_options
 
 
+def check_window(min_window_s: float) -> float:
+    if not 1.0 <= min_window_s <= FULL_WINDOW_S:
+        raise ValueError(f"a window floor must be within 1..{FULL_WINDOW_S:g} s, "
+                         f"not {min_window_s}")
+    return min_window_s
+
+
 class ShortWindowDecoder:
-    def __init__(self, model, *, language: str, beam_size: int, min_window_s: float = 30.0):
+    def __init__(self, model, *, language: str, beam_size: int):
         from faster_whisper.tokenizer import Tokenizer
 
-        if not 1.0 <= min_window_s <= FULL_WINDOW_S:
-            raise ValueError(f"min_window_s must be within 1..{FULL_WINDOW_S:g} s, "
-                             f"not {min_window_s}")
         self._model = model
-        self.min_window_s = min_window_s
         self._options = _decode_options(model, language, beam_size)
         self._tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
                                     task="transcribe", language=language)
         self.redone = 0  # decodes done again at 30 s (see the module's doc)
+        # faster-whisper offers no way to encode a window shorter than 30 s: its segment loop
+        # pads each one and calls ``self.encode``, so the model's own is wrapped.
+        self._floors = threading.local()  # per worker thread: (first window, leftovers)
+        self._encode_padded = model.encode
+        model.encode = self._encode_fitted
 
-    def window_s(self, seconds: float) -> float:
-        return min(FULL_WINDOW_S, max(self.min_window_s, seconds + 1.0))
+    @staticmethod
+    def window_s(seconds: float, min_window_s: float) -> float:
+        return min(FULL_WINDOW_S, max(min_window_s, seconds + 1.0))
 
-    def segments(self, audio: np.ndarray, prompt: str | None) -> list:
-        """Whisper's segments for 16 kHz mono float32 ``audio``, decoded now, on this thread."""
+    def segments(self, audio: np.ndarray, prompt: str | None, min_window_s: float) -> list:
+        """Whisper's segments for 16 kHz mono float32 ``audio``, decoded now, on this thread,
+        the first window read in at least ``min_window_s``."""
         seconds = len(audio) / 16000
-        window = self.window_s(seconds)
         features = self._model.feature_extractor(audio)
-        if window >= FULL_WINDOW_S:
-            return self._full(features, prompt)
         cap = min(MAX_NEW_TOKENS, int(TOKENS_FLOOR + TOKENS_PER_S * seconds))
         options = replace(self._options, initial_prompt=prompt or None, max_new_tokens=cap)
-        frames = int(window * FRAMES_PER_S)
-        # Padding with zeros is what faster-whisper's own pad_or_trim does to a short input.
-        padded = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
-        encoded = self._model.encode(padded)
-        segments = list(self._model.generate_segments(
-            features, self._tokenizer, options, False, encoded))
-        if _looped(segments, cap) or _skipped_audio(segments, seconds):
+        self._floors.windows = [min_window_s, LEFTOVER_FLOOR_S]
+        try:
+            segments = list(self._model.generate_segments(features, self._tokenizer, options,
+                                                          False))
+        finally:
+            self._floors.windows = None
+        short_first = self.window_s(seconds, min_window_s) < FULL_WINDOW_S
+        if _looped(segments, cap) or (short_first and _skipped_audio(segments, seconds)):
             self.redone += 1
             return self._full(features, prompt)
         return segments
+
+    def _encode_fitted(self, features: np.ndarray):
+        floors = getattr(self._floors, "windows", None)
+        if floors is None or features.ndim != 2:
+            return self._encode_padded(features)
+        floor = floors.pop(0) if len(floors) > 1 else floors[0]
+        # The padding is exact zeros; a log-mel frame of audio, even of digital silence, is not.
+        heard = np.flatnonzero(features.any(axis=0))
+        content = int(heard[-1]) + 1 if len(heard) else 0
+        width = int(self.window_s(content / FRAMES_PER_S, floor) * FRAMES_PER_S)
+        return self._encode_padded(features[:, :min(width, features.shape[-1])])
 
     def _full(self, features: np.ndarray, prompt: str | None) -> list:
         """faster-whisper's own decode: every window padded to 30 s."""

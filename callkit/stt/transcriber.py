@@ -16,8 +16,8 @@ guess, and under load it would delay other legs' finals). If the silence lasts, 
 published the moment the turn ends, from that decode; if the speaker goes on, the decode was
 of the turn so far and is published as a partial, so the work is not lost.
 
-Finals (and decodes ahead) are urgent: the recognizer shared by every leg runs them before
-any partial (priority_pool.py).
+Finals (and decodes ahead) go first: the recognizer shared by every leg runs them before any
+partial (priority_pool.py), and reads partials with a shorter window (whisper.py).
 """
 
 from __future__ import annotations
@@ -200,20 +200,21 @@ class _LegStream:
         return self.decoding
 
     async def _decode(self, turn: _Turn, start: float, audio: np.ndarray,
-                      urgent: bool = False) -> list[Recognized]:
+                      final: bool) -> list[Recognized]:
         skip = max(0, round((turn.committed_until - start) * RATE))
         return await self.stage.recognizer.transcribe_async(
-            audio[skip:], start + skip / RATE, self.stage.settings.stt_prompt, urgent=urgent)
+            audio[skip:], start + skip / RATE, self.stage.settings.stt_prompt, final=final)
 
     async def _run(self, job: _PartialJob | _FinalJob | _AheadJob) -> None:
         if isinstance(job, _PartialJob):
             turn = self._turn(job.turn, job.start)
-            self._partial(turn, job.start, job.audio, await self._decode(turn, job.start, job.audio))
+            segments = await self._decode(turn, job.start, job.audio, final=False)
+            self._partial(turn, job.start, job.audio, segments)
             return
         utt = job.utterance
         turn = self._turn(job.turn, utt.start)
         if isinstance(job, _AheadJob):
-            segments = await self._decode(turn, utt.start, utt.audio, urgent=True)
+            segments = await self._decode(turn, utt.start, utt.audio, final=True)
             if (self.turn_number == job.turn and self.endpointer.speaking
                     and self.endpointer.trailing_silence_s < TAIL_S):
                 self._partial(turn, utt.start, utt.audio, segments)  # the speaker went on
@@ -224,7 +225,7 @@ class _LegStream:
         if ahead is not None and ahead.fits(job.turn, utt):
             segments = ahead.segments
         else:
-            segments = await self._decode(turn, utt.start, utt.audio, urgent=True)
+            segments = await self._decode(turn, utt.start, utt.audio, final=True)
         rest = _within_speech(segments, utt.speech_end)
         segments = turn.committed + rest
         self.decoding = None

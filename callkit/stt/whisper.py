@@ -4,9 +4,11 @@ Inference runs on a bounded pool of worker threads so the event loop only waits 
 (engines.py keeps one per process, shared by every call). Segments that look like Whisper's
 known failure modes (text out of silence, repeated phrases) are dropped here.
 
-With ``min_window_s`` under 30 (``CALLKIT_STT_WINDOW_S``), the encoder reads a window fitted
-to the turn (short_window.py) instead of the 30 s that faster-whisper's ``transcribe`` always
-pads to: that padding is most of a short turn's cost.
+With a window floor under 30 s, the encoder reads a window fitted to the turn
+(short_window.py) instead of the 30 s that faster-whisper's ``transcribe`` always pads to:
+that padding is most of a short turn's cost. Finals and partials have a floor each
+(``CALLKIT_STT_WINDOW_S``, ``CALLKIT_STT_PARTIAL_WINDOW_S``): a partial is soon replaced, so
+it can be read faster than the final that stays.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .guards import (clean_words, echoes_prompt, has_words, join_words,
 from .models import model_path
 from .priority_pool import PriorityPool
 from .protocol import Recognized
-from .short_window import ShortWindowDecoder
+from .short_window import ShortWindowDecoder, check_window
 
 # Loading must never reach for a model hub: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,7 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 class WhisperRecognizer:
     def __init__(self, model: str = "tiny.en", *, threads: int = 2, beam_size: int = 1,
                  language: str = "en", workers: int = 1, cache_dir: Path | None = None,
-                 min_window_s: float = 30.0):
+                 min_window_s: float = 30.0, partial_window_s: float = 30.0):
         from faster_whisper import WhisperModel
 
         path = model_path(model, cache_dir)
@@ -48,8 +50,9 @@ class WhisperRecognizer:
         self._totals_lock = threading.Lock()
         self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers)
-        self._decoder = ShortWindowDecoder(self._model, language=language, beam_size=beam_size,
-                                           min_window_s=min_window_s)
+        self._decoder = ShortWindowDecoder(self._model, language=language, beam_size=beam_size)
+        self.min_window_s = check_window(min_window_s)
+        self.partial_window_s = check_window(partial_window_s)
         self._pool = PriorityPool(workers, "callkit-stt")
         self._busy = 0
 
@@ -58,12 +61,13 @@ class WhisperRecognizer:
         return self._busy > 0
 
     def transcribe(self, audio: np.ndarray, offset: float = 0.0,
-                   prompt: str | None = None) -> list[Recognized]:
+                   prompt: str | None = None, final: bool = True) -> list[Recognized]:
         """Transcribe 16 kHz mono float32 ``audio``; times are shifted by ``offset``."""
         if len(audio) < 1600:  # under 0.1 s: nothing whisper can read
             return []
         started = time.perf_counter()
-        segments = self._decoder.segments(audio, prompt)
+        segments = self._decoder.segments(
+            audio, prompt, self.min_window_s if final else self.partial_window_s)
         out: list[Recognized] = []
         for seg in segments:
             if segment_is_hallucinated(seg.compression_ratio, seg.no_speech_prob,
@@ -90,11 +94,11 @@ class WhisperRecognizer:
 
     async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
                                prompt: str | None = None, *,
-                               urgent: bool = False) -> list[Recognized]:
+                               final: bool = True) -> list[Recognized]:
         self._busy += 1
         try:
             return await asyncio.wrap_future(
-                self._pool.submit(self.transcribe, audio, offset, prompt, urgent=urgent))
+                self._pool.submit(self.transcribe, audio, offset, prompt, final, urgent=final))
         finally:
             self._busy -= 1
 

@@ -9,6 +9,7 @@ import pytest
 from callkit.bench.stt_eval import _normalize, find_pairs
 from callkit.rtc.sources import read_audio
 from callkit.stt import short_window
+from callkit.stt.endpointing import Endpointer, Utterance
 from callkit.stt.whisper import WhisperRecognizer
 from tests.conftest import SHARED_DATA
 
@@ -64,12 +65,12 @@ def test_a_decode_that_runs_to_its_token_cap_is_done_again_at_full_window(
 
 
 def test_the_window_is_the_turn_plus_a_second_within_the_floor_and_30_s(short):
-    decoder = short._decoder
-    assert decoder.window_s(2.0) == 10.0
-    assert decoder.window_s(12.5) == 13.5
-    assert decoder.window_s(40.0) == 30.0
-    with pytest.raises(ValueError, match="min_window_s"):
-        short_window.ShortWindowDecoder(None, language="en", beam_size=1, min_window_s=0.5)
+    window_s = short_window.ShortWindowDecoder.window_s
+    assert window_s(2.0, 10.0) == 10.0
+    assert window_s(12.5, 10.0) == 13.5
+    assert window_s(40.0, 10.0) == 30.0
+    with pytest.raises(ValueError, match="window floor"):
+        WhisperRecognizer("tiny.en", partial_window_s=0.5)
 
 
 def test_a_long_prompt_on_a_long_turn_stays_within_whispers_token_limit(short, speech):
@@ -78,3 +79,41 @@ def test_a_long_prompt_on_a_long_turn_stays_within_whispers_token_limit(short, s
     prompt = " ".join(["The customer's account, order number, bill and refund."] * 60)
     text = " ".join(s.text for s in short.transcribe(long_turn, 0.0, prompt))
     assert "fellow americans" in text.lower()
+
+
+def test_partials_read_the_partial_window_and_finals_the_final_one(speech):
+    recognizer = WhisperRecognizer("tiny.en", min_window_s=30.0, partial_window_s=10.0)
+    frames: list[int] = []
+    encode = recognizer._decoder._encode_padded
+    recognizer._decoder._encode_padded = lambda features: frames.append(
+        features.shape[-1]) or encode(features)
+    x, _ = speech[1]  # 7.1 s of read speech: a partial reads it in 10 s
+    partial = recognizer.transcribe(x, 0.0, PROMPT, final=False)
+    assert frames[0] == 1000
+    del frames[:]
+    final = recognizer.transcribe(x, 0.0, PROMPT, final=True)
+    assert frames[0] == 3000
+    # What whisper leaves after its first window (the turn's tail) is read in 10 s, not 30.
+    assert all(f == 1000 for f in frames[1:])
+    assert " ".join(s.text for s in partial) == " ".join(s.text for s in final)
+    recognizer.close()
+
+
+def test_the_window_whisper_leaves_unread_is_read_fitted_on_real_calls():
+    samples = read_audio(SHARED_DATA / "calls" / "auto_repairs_40_UTC_caller.wav", 16000)
+    samples = samples[: 16000 * 60].astype(np.float32) / 32768
+    recognizer = WhisperRecognizer("tiny.en", min_window_s=30.0)
+    frames: list[list[int]] = []
+    encode = recognizer._decoder._encode_padded
+    recognizer._decoder._encode_padded = lambda features: frames[-1].append(
+        features.shape[-1]) or encode(features)
+    endpointer = Endpointer()
+    turns = [u for i in range(0, len(samples), 320)
+             for u in endpointer.feed(samples[i:i + 320], i / 16000) if isinstance(u, Utterance)]
+    for turn in turns[:8]:
+        frames.append([])
+        recognizer.transcribe(turn.audio, 0.0, PROMPT)
+    assert len(frames) == 8 and all(f[0] == 3000 for f in frames)
+    leftovers = [n for f in frames for n in f[1:]]
+    assert leftovers and max(leftovers) < 3000
+    recognizer.close()

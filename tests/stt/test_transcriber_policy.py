@@ -22,7 +22,7 @@ class ClockRecognizer:
         self.busy = False
         self.decoded: list[tuple[float, float]] = []
 
-    async def transcribe_async(self, audio, offset=0.0, prompt=None, urgent=False):
+    async def transcribe_async(self, audio, offset=0.0, prompt=None, final=True):
         self.busy = True
         try:
             await asyncio.sleep(self.delay)
@@ -120,7 +120,7 @@ class WatchingRecognizer(ClockRecognizer):
         self.events = events
         self.started_after_end: list[bool] = []
 
-    async def transcribe_async(self, audio, offset=0.0, prompt=None, urgent=False):
+    async def transcribe_async(self, audio, offset=0.0, prompt=None, final=True):
         self.started_after_end.append(any(isinstance(e, SpeechEnded) for e in self.events))
         return await super().transcribe_async(audio, offset, prompt)
 
