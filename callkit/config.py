@@ -50,7 +50,8 @@ class Settings:
     stt_window_s: float = 30.0
     # The same for a partial: it is replaced by the final, so it trades a little accuracy for
     # a third of the cost, which leaves the shared whisper worker free for finals
-    # (docs/SPEED.md).
+    # (docs/SPEED.md). Also the floor for what whisper leaves unread after a turn's first
+    # window (its tail of silence), which faster-whisper read in a second 30 s window.
     stt_partial_window_s: float = 10.0
     # Decode a turn's final during the silence that may end it (stt/transcriber.py): the final
     # is out as the turn ends, for one extra decode at each pause the speaker talks through.

@@ -9,8 +9,8 @@ every decoding option stay faster-whisper's.
 A turn usually takes two windows, not one: when whisper's last segment does not close the
 window, faster-whisper decodes again from the last word's end, and that leftover (mostly the
 silence that ended the turn, sometimes a last "okay") was padded to 30 s too. On 37 turns of
-the recorded calls, 33 finals paid for that second 30 s encode. The leftover window now reads
-``max(LEFTOVER_FLOOR_S, its audio + 1 s)`` whatever the turn's floor.
+the recorded calls, 33 finals paid for that second 30 s encode. The leftover window has a
+floor of its own (the recognizer gives it the partials' floor).
 
 Whisper was trained on 30 s windows and, given too little padding, can loop or run on. So:
 a window never shrinks below its floor; output tokens are capped by the audio's length; and
@@ -36,9 +36,6 @@ LOOP_COMPRESSION_RATIO = 2.4
 # Given room, whisper sometimes skips most of a turn ("Perfect." for 7 s of talk, placed at
 # its end): a decode whose words leave this long a stretch unread is redone.
 UNREAD_S = 1.5
-# A window after the first on a turn holds what whisper left unread there: usually the
-# tail of silence, under a second.
-LEFTOVER_FLOOR_S = 10.0
 
 
 def _decode_options(model, language: str, beam_size: int):
@@ -80,14 +77,16 @@ class ShortWindowDecoder:
     def window_s(seconds: float, min_window_s: float) -> float:
         return min(FULL_WINDOW_S, max(min_window_s, seconds + 1.0))
 
-    def segments(self, audio: np.ndarray, prompt: str | None, min_window_s: float) -> list:
-        """Whisper's segments for 16 kHz mono float32 ``audio``, decoded now, on this thread,
-        the first window read in at least ``min_window_s``."""
+    def segments(self, audio: np.ndarray, prompt: str | None, min_window_s: float,
+                 leftover_window_s: float = FULL_WINDOW_S) -> list:
+        """Whisper's segments for 16 kHz mono float32 ``audio``, decoded now, on this thread:
+        the first window read in at least ``min_window_s``, any later one (what whisper left
+        unread, usually the turn's tail of silence) in ``leftover_window_s``."""
         seconds = len(audio) / 16000
         features = self._model.feature_extractor(audio)
         cap = min(MAX_NEW_TOKENS, int(TOKENS_FLOOR + TOKENS_PER_S * seconds))
         options = replace(self._options, initial_prompt=prompt or None, max_new_tokens=cap)
-        self._floors.windows = [min_window_s, LEFTOVER_FLOOR_S]
+        self._floors.windows = [min_window_s, leftover_window_s]
         try:
             segments = list(self._model.generate_segments(features, self._tokenizer, options,
                                                           False))

@@ -8,7 +8,8 @@ With a window floor under 30 s, the encoder reads a window fitted to the turn
 (short_window.py) instead of the 30 s that faster-whisper's ``transcribe`` always pads to:
 that padding is most of a short turn's cost. Finals and partials have a floor each
 (``CALLKIT_STT_WINDOW_S``, ``CALLKIT_STT_PARTIAL_WINDOW_S``): a partial is soon replaced, so
-it can be read faster than the final that stays.
+it can be read faster than the final that stays. What whisper leaves unread after a turn's
+first window, usually the tail of silence, is read with the partials' floor.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class WhisperRecognizer:
             return []
         started = time.perf_counter()
         segments = self._decoder.segments(
-            audio, prompt, self.min_window_s if final else self.partial_window_s)
+            audio, prompt, self.min_window_s if final else self.partial_window_s,
+            self.partial_window_s)
         out: list[Recognized] = []
         for seg in segments:
             if segment_is_hallucinated(seg.compression_ratio, seg.no_speech_prob,

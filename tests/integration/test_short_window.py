@@ -30,7 +30,7 @@ def full():
 
 @pytest.fixture(scope="module")
 def short():
-    return WhisperRecognizer("tiny.en", min_window_s=10.0)
+    return WhisperRecognizer("tiny.en", min_window_s=10.0, partial_window_s=10.0)
 
 
 def wer(recognizer, speech):
@@ -102,7 +102,7 @@ def test_partials_read_the_partial_window_and_finals_the_final_one(speech):
 def test_the_window_whisper_leaves_unread_is_read_fitted_on_real_calls():
     samples = read_audio(SHARED_DATA / "calls" / "auto_repairs_40_UTC_caller.wav", 16000)
     samples = samples[: 16000 * 60].astype(np.float32) / 32768
-    recognizer = WhisperRecognizer("tiny.en", min_window_s=30.0)
+    recognizer = WhisperRecognizer("tiny.en", min_window_s=30.0, partial_window_s=10.0)
     frames: list[list[int]] = []
     encode = recognizer._decoder._encode_padded
     recognizer._decoder._encode_padded = lambda features: frames[-1].append(
