@@ -10,6 +10,8 @@ const PRIORITY = { high: "urgent", normal: "tip", low: "info" };
 
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 const clock = (t) => { const s = Math.max(0, Math.floor(t)); return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`; };
+// Rebuild an element only when what it shows changed (see drawLines: the view draws every frame).
+const setHtml = (box, html) => { if (box.ckHtml !== html) { box.innerHTML = html; box.ckHtml = html; } };
 const money = (v) => (v == null ? "—" : `$${Number(v).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 
 function emptyState() {
@@ -128,26 +130,42 @@ function render({ model, el }) {
     }
   }
 
+  // A row per line or action, kept across draws and updated in place: the view draws every
+  // frame (20 audio levels a second), and an element rebuilt between a press and its release
+  // swallows the click, so a flag or a button clicked mid-call did nothing.
+  const rows = new Map();
   function drawLines() {
     const box = $(".ck-lines");
     if (!box) return;
     const query = ($(".ck-search").value || "").trim().toLowerCase();
     // Lines and the agent's actions in one timeline, by call time.
-    const timeline = [...state.lines.values(), ...state.actions.map((a) => ({ action: a, start: a.at_s }))]
+    const timeline = [...state.lines.entries()].map(([key, l]) => ({ key, ...l }))
+      .concat(state.actions.map((a, i) => ({ key: `action:${i}`, action: a, start: a.at_s })))
       .sort((a, b) => a.start - b.start);
-    box.innerHTML = timeline.map((l) => {
-      if (l.action) {
-        const a = l.action, label = a.action === "template" ? `✎ “${a.payload?.text || ""}”` : `✔ ${model.get("actions")[a.action] || a.action}`;
-        return `<div class="ck-line ck-action"><span class="ck-time">[${clock(l.start)}]</span>${esc(label)}</div>`;
-      }
-      let text = esc(l.text);
-      if (query) text = text.replace(new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), (m) => `<mark>${m}</mark>`);
-      const flagged = state.flagged.has(Number(l.start).toFixed(2));
-      return `<div class="ck-line ck-${l.leg}${l.final ? "" : " ck-partial"}${query && !l.text.toLowerCase().includes(query) ? " ck-dim" : ""}">
-        <span class="ck-time">[${clock(l.start)}]</span><span class="ck-who">${esc(l.leg)}</span><span class="ck-text">${text}</span>
-        ${l.final ? `<button class="ck-flag${flagged ? " on" : ""}" data-at="${l.start}" title="flag this moment">⚑</button>` : ""}</div>`;
-    }).join("");
+    let at = box.firstElementChild;
+    for (const l of timeline) {
+      let row = rows.get(l.key);
+      if (!row) { row = document.createElement("div"); row.dataset.key = l.key; rows.set(l.key, row); }
+      const [cls, html] = lineParts(l, query);
+      if (row.className !== cls) row.className = cls;
+      setHtml(row, html);
+      if (row === at) at = at.nextElementSibling; else box.insertBefore(row, at);
+    }
+    while (at) { const next = at.nextElementSibling; rows.delete(at.dataset.key); at.remove(); at = next; }
     if (follow) box.scrollTop = box.scrollHeight;
+  }
+
+  function lineParts(l, query) {
+    if (l.action) {
+      const a = l.action, label = a.action === "template" ? `✎ “${a.payload?.text || ""}”` : `✔ ${model.get("actions")[a.action] || a.action}`;
+      return ["ck-line ck-action", `<span class="ck-time">[${clock(l.start)}]</span>${esc(label)}`];
+    }
+    let text = esc(l.text);
+    if (query) text = text.replace(new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), (m) => `<mark>${m}</mark>`);
+    const flagged = state.flagged.has(Number(l.start).toFixed(2));
+    return [`ck-line ck-${l.leg}${l.final ? "" : " ck-partial"}${query && !l.text.toLowerCase().includes(query) ? " ck-dim" : ""}`,
+      `<span class="ck-time">[${clock(l.start)}]</span><span class="ck-who">${esc(l.leg)}</span><span class="ck-text">${text}</span>
+        ${l.final ? `<button class="ck-flag${flagged ? " on" : ""}" data-at="${l.start}" title="flag this moment">⚑</button>` : ""}`];
   }
 
   function drawCards() {
@@ -179,7 +197,8 @@ function render({ model, el }) {
   function drawSources(box, sources) {
     const html = sources.length ? `<span class="ck-based">Based on:</span><ul>${sources.map((s) =>
       `<li><span class="ck-src-kind">${esc(s.kind)}</span> ${s.name ? `<b>${esc(s.name)}</b>: ` : ""}${esc(s.fact)}</li>`).join("")}</ul>` : "";
-    if (box.ckHtml !== html) { box.innerHTML = html; box.ckHtml = html; box.hidden = !html; }
+    setHtml(box, html);
+    box.hidden = !html;
   }
 
   function drawCustomer() {
@@ -187,7 +206,7 @@ function render({ model, el }) {
     if (!box || !state.context) return;
     const ctx = state.context, c = ctx.customer;
     if (!c) {
-      box.innerHTML = `<p>${esc(ctx.reason || "Several customers match:")} Who is calling?</p>${(ctx.candidates || []).map((k) => `<button class="ck-pick" data-customer="${esc(k.id)}">${esc(k.name)} · #${esc(k.account_number)} · ${esc(k.tier)}</button>`).join(" ")}`;
+      setHtml(box, `<p>${esc(ctx.reason || "Several customers match:")} Who is calling?</p>${(ctx.candidates || []).map((k) => `<button class="ck-pick" data-customer="${esc(k.id)}">${esc(k.name)} · #${esc(k.account_number)} · ${esc(k.tier)}</button>`).join(" ")}`);
       return;
     }
     const said = [...state.lines.values()].map((l) => l.text).join(" ");  // the order under discussion
@@ -195,13 +214,13 @@ function render({ model, el }) {
     const tickets = (ctx.tickets || []).slice(0, 5).map((t) => `<li class="${["open", "pending"].includes(t.status) ? "ck-open" : ""}">${esc(t.subject)} · <i>${esc(t.status)}</i> · ${esc(String(t.created_at || "").slice(0, 10))}</li>`).join("");
     const past = (ctx.past_calls || []).map((p) => `<li>${esc(String(p.start_time || "").slice(0, 10))}: ${esc(p.reason)} (${esc(p.sentiment)})</li>`).join("");
     const notes = (ctx.notes || []).slice(0, 3).map((n) => `<li><i>${esc(n.kind)}:</i> ${esc(n.text)}</li>`).join("");
-    box.innerHTML = `<div class="ck-name">${esc(c.name)} <span class="ck-tier ck-tier-${esc(c.tier)}">${esc(c.tier)}</span></div>
+    setHtml(box, `<div class="ck-name">${esc(c.name)} <span class="ck-tier ck-tier-${esc(c.tier)}">${esc(c.tier)}</span></div>
       <div class="ck-facts-grid"><span>Account</span><b>#${esc(c.account_number)}</b><span>Since</span><b>${esc(String(c.created_at || "").slice(0, 7))}</b>
       <span>Lifetime value</span><b>${money(c.lifetime_value)}</b><span>Status</span><b>${esc(c.status)}</b><span>Last contact</span><b>${esc(String(c.last_contact || "never").slice(0, 10))}</b><span>Issue</span><b>${esc(c.last_issue || "—")}</b></div>
       ${orders ? `<div class="ck-sub">Recent orders</div><ul>${orders}</ul>` : ""}
       ${tickets ? `<div class="ck-sub">Tickets</div><ul>${tickets}</ul>` : ""}
       ${notes ? `<div class="ck-sub">Notes</div><ul>${notes}</ul>` : ""}
-      ${past ? `<div class="ck-sub">Past calls</div><ul>${past}</ul>` : ""}`;
+      ${past ? `<div class="ck-sub">Past calls</div><ul>${past}</ul>` : ""}`);
     drawTemplates(c, ctx.orders || []);
   }
 
@@ -213,7 +232,7 @@ function render({ model, el }) {
     const lines = [`Thanks for calling, ${first}. I have your account #${c.account_number} open.`,
       order ? `Your order #${order.order_number} (${order.product_name}) is ${order.status}.` : null,
       `Is there anything else I can help you with today, ${first}?`].filter(Boolean);
-    box.innerHTML = lines.map((t) => `<button class="ck-template">${esc(t)}</button>`).join("");
+    setHtml(box, lines.map((t) => `<button class="ck-template">${esc(t)}</button>`).join(""));
   }
 
   function drawSummary() {
@@ -221,10 +240,10 @@ function render({ model, el }) {
     if (!box || !state.summary) return;
     const s = state.summary;
     box.hidden = false;
-    box.innerHTML = `<header><b>Call summary</b> <span class="ck-sentiment">${esc(s.sentiment)}</span></header>
+    setHtml(box, `<header><b>Call summary</b> <span class="ck-sentiment">${esc(s.sentiment)}</span></header>
       <p><b>Reason:</b> ${esc(s.reason)}</p><p><b>Resolution:</b> ${esc(s.resolution)}</p>
       ${(s.action_items || []).length ? `<p><b>Action items:</b></p><ul>${s.action_items.map((i) => `<li>${esc(i)}</li>`).join("")}</ul>` : ""}
-      <p class="ck-summary-text">${esc(s.text)}</p>`;
+      <p class="ck-summary-text">${esc(s.text)}</p>`);
   }
 
   const onMsg = (msg, buffers) => {

@@ -100,6 +100,12 @@ async def test_the_agent_console_on_the_demo_call(settings, launch_chromium, tmp
         flag = console.locator(".ck-line.ck-customer .ck-flag").first
         await flag.click()
         await console.locator(".ck-flag.on").first.wait_for(timeout=WAIT_MS)
+        # Rows are updated in place, not rebuilt on each draw (every frame, mid-call): a click
+        # pressed on a rebuilt element is lost, which is how this test once failed under load.
+        kept = await console.locator(".ck-flag.on").first.element_handle()
+        await console.locator(".ck-search").fill("zqx")  # dims every line: a full redraw
+        await console.locator(".ck-search").fill("")
+        assert await kept.evaluate("node => node.isConnected")
         await page.screenshot(path=str(ARTIFACTS / "console_2_actions.png"))
 
         # The agent's four turns are in (a turn split at a pause makes more lines, never fewer).
