@@ -81,12 +81,13 @@ async def bench(folder: Path, settings: Settings, chosen: list[Design], *,
     from ..stt.engines import shared_recognizer
 
     pairs = find_pairs(folder)
-    warm = read_audio(pairs[0][0], 16000)[:3 * 16000].astype(np.float32) / 32768.0
+    warm = (await asyncio.to_thread(read_audio, pairs[0][0], 16000))[:3 * 16000]
+    warm = warm.astype(np.float32) / 32768.0
     rows: list[dict] = []
     whole: dict[str, float] = {}
     for design in chosen:
         config = settings.replace(**design.settings)
-        recognizer = shared_recognizer(config)
+        recognizer = await asyncio.to_thread(shared_recognizer, config)  # a first use loads it
         # A first decode pays one-time costs; no design should carry them in its figures.
         await recognizer.transcribe_async(warm, 0.0, config.stt_prompt)
         result = await evaluate_channels(folder, config, recognizer, channels=channels,

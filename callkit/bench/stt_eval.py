@@ -121,7 +121,8 @@ async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
     bar = tqdm(pairs, desc=f"{label} ({channel})", unit="file", disable=not progress)
     for i, (audio_path, text_path) in enumerate(bar):
         bar.set_postfix_str(audio_path.name)
-        samples = read_audio(audio_path, 16000).astype(np.float32) / 32768.0
+        samples = (await asyncio.to_thread(read_audio, audio_path, 16000)).astype(
+            np.float32) / 32768.0
         compute0 = recognizer.compute_s
         stream = await stream_through_stt(samples, settings, recognizer, tracker, speed,
                                           call_id=f"eval-{channel}-{i}", make_stage=make_stage)
@@ -172,8 +173,8 @@ async def evaluate_channels(folder: Path, settings: Settings, recognizer: Recogn
     rows: list[dict] = []
     for channel in channels:
         with tempfile.TemporaryDirectory(prefix="callkit-phone-") as tmp:
-            source = (folder if channel == "wide"
-                      else phone_copy(folder, Path(tmp), find_pairs(folder)))
+            source = (folder if channel == "wide" else await asyncio.to_thread(
+                phone_copy, folder, Path(tmp), find_pairs(folder)))
             result = await evaluate(source, settings, recognizer, speed=speed,
                                     progress=progress, channel=channel, make_stage=make_stage,
                                     label=label)
