@@ -98,6 +98,12 @@ async def _demo(settings: Settings, recording) -> int:
 
     print(f"callkit demo · {recording.title}")
     print(f"  database  {settings.db_path}")
+    # Before anything is printed: a Ctrl-C as soon as the banner shows (a test sends one) must
+    # take the graceful way below, not interrupt the start-up half done.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     async with CallCenter(settings) as center:
         if not await center.db.run(is_seeded):
             print("  seeding the demo database (600 customers, 2,400 orders, 900 tickets)…",
@@ -153,6 +159,12 @@ async def _serve(settings: Settings, host: str, port: int, title: str) -> int:
     from .server import CallServer
     from .store.seed import is_seeded, seed
 
+    # Before anything is printed: a Ctrl-C as soon as the banner shows (a test sends one) must
+    # take the graceful way below, not interrupt the start-up half done.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     async with CallCenter(settings) as center:
         if not await center.db.run(is_seeded):
             print("seeding the demo database…", flush=True)
@@ -167,10 +179,6 @@ async def _serve(settings: Settings, host: str, port: int, title: str) -> int:
             print(f"  live events    curl -N '{server.url}/events/{call.call_id}"
                   f"?token={server.token}'")
             print("  Ctrl-C ends the call and prints its summary.\n", flush=True)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGINT, stop.set)
-            loop.add_signal_handler(signal.SIGTERM, stop.set)
             while not stop.is_set() and call.status == "active":
                 try:
                     async with asyncio.timeout(0.5):
