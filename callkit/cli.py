@@ -98,12 +98,6 @@ async def _demo(settings: Settings, recording) -> int:
 
     print(f"callkit demo · {recording.title}")
     print(f"  database  {settings.db_path}")
-    # Before anything is printed: a Ctrl-C as soon as the banner shows (a test sends one) must
-    # take the graceful way below, not interrupt the start-up half done.
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
     async with CallCenter(settings) as center:
         if not await center.db.run(is_seeded):
             print("  seeding the demo database (600 customers, 2,400 orders, 900 tickets)…",
