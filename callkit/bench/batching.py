@@ -22,7 +22,7 @@ import numpy as np
 from ..config import Settings
 from ..events import AudioChunk, Event, LatencyMark, Leg, TranscriptFinal
 from ..stt.arrivals import Arrivals
-from ..stt.endpointing import RATE, Endpointer, SpeechStart
+from ..stt.endpointing import RATE, SpeechStart, Utterance
 from ..stt.protocol import Recognizer
 from ..stt.transcriber import Transcriber
 
@@ -32,9 +32,7 @@ log = logging.getLogger(__name__)
 class _Leg:
     def __init__(self, stage: "FixedBatchTranscriber", leg: Leg):
         self.stage, self.leg = stage, leg
-        self.endpointer = Endpointer(silence_s=stage.settings.endpoint_silence_s,
-                                     max_utterance_s=stage.settings.max_utterance_s,
-                                     threshold=stage.settings.vad_threshold, vad=stage.make_vad())
+        self.endpointer = stage.make_endpointer()
         self.arrivals = Arrivals()
         self.pending: list[np.ndarray] = []
         self.batch_start = 0.0
@@ -61,11 +59,14 @@ class _Leg:
                 self._mark("speech_start", self.turn, self.arrivals.at(item.t))
                 self.waiting.append((self.turn, "first_partial", item.t))
             else:
-                self._mark("speech_end", self.turn, self.arrivals.at(item.speech_end))
-                self.waiting.append((self.turn, "final", item.speech_end))
+                self._ended(item)
         self._settle()
         if end_t - self.batch_start >= self.stage.batch_s:
             self._cut()
+
+    def _ended(self, turn: Utterance) -> None:
+        self._mark("speech_end", self.turn, self.arrivals.at(turn.speech_end))
+        self.waiting.append((self.turn, "final", turn.speech_end))
 
     def _cut(self) -> None:
         if self.pending:
@@ -86,8 +87,7 @@ class _Leg:
 
     async def flush(self) -> None:
         for item in self.endpointer.flush():
-            self._mark("speech_end", self.turn, self.arrivals.at(item.speech_end))
-            self.waiting.append((self.turn, "final", item.speech_end))
+            self._ended(item)
         self._cut()
         await self.jobs.join()
 

@@ -105,10 +105,7 @@ class _LegStream:
     def __init__(self, stage: "Transcriber", leg: Leg):
         self.stage = stage
         self.leg = leg
-        s = stage.settings
-        self.endpointer = Endpointer(silence_s=s.endpoint_silence_s,
-                                     max_utterance_s=s.max_utterance_s, threshold=s.vad_threshold,
-                                     vad=stage.make_vad(), end_of_turn=stage.end_of_turn)
+        self.endpointer = stage.make_endpointer()
         self.jobs: asyncio.Queue[_PartialJob | _FinalJob | _AheadJob] = asyncio.Queue()
         self.turn_number = 0
         self.decoding: _Turn | None = None
@@ -279,6 +276,13 @@ class Transcriber:
         self.recognizer = recognizer
         self.publish = publish
         self._legs: dict[Leg, _LegStream] = {}
+
+    def make_endpointer(self) -> Endpointer:
+        """A leg's endpointer, as the settings and the call's extensions ask."""
+        s = self.settings
+        return Endpointer(silence_s=s.endpoint_silence_s, max_utterance_s=s.max_utterance_s,
+                          threshold=s.vad_threshold, vad=self.make_vad(),
+                          end_of_turn=self.end_of_turn)
 
     async def handle(self, event: Event) -> None:
         if isinstance(event, AudioChunk):
