@@ -39,13 +39,15 @@ async def close_stream(stream) -> None:
         log.debug("closing a model response failed", exc_info=True)
 
 
-def describe(exc: Exception) -> str:
+def describe(exc: Exception, answering: bool = False) -> str:
+    """A few words for the agent's alert. `answering`: the response had begun, so a
+    connection error means the model's server went away mid-answer, not that it is down."""
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
     if status:
         return f"HTTP {status}"
-    if "Connection" in name:
-        return "cannot connect"
+    if "Connection" in name or "Protocol" in name or "ReadError" in name:
+        return "connection lost mid-answer" if answering else "cannot connect"
     if "Timeout" in name:
         return "timed out"
     return f"bad response ({name})"

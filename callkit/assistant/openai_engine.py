@@ -255,7 +255,7 @@ class OpenAIEngine:
         except (asyncio.TimeoutError, TimeoutError):
             raise EngineFailure("timed out") from None
         except Exception as exc:  # the client raises many kinds; all mean "no answer"
-            raise EngineFailure(describe(exc)) from exc
+            raise EngineFailure(describe(exc, answering=response is not None)) from exc
         finally:
             if response is not None:
                 await close_stream(response)

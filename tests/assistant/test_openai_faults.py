@@ -25,7 +25,7 @@ FAULTS = {
     "http 429": (Scenario(status=429), "HTTP 429"),
     "http 500": (Scenario(status=500), "HTTP 500"),
     "cut off": (Scenario(chunks=HALF, ending="eof"), "answer cut off"),
-    "connection reset": (Scenario(chunks=HALF, ending="reset"), "AI model unavailable"),
+    "connection reset": (Scenario(chunks=HALF, ending="reset"), "connection lost mid-answer"),
     "garbage chunk": (Scenario(chunks=HALF + ["{not json"]), "bad response"),
     "bad tool arguments": (Scenario(chunks=tool_call_chunks("c1", "get_order_status",
                                                             '{"order_id": 789')),
