@@ -5,7 +5,8 @@ their own legs, taking turns as they did) play at the same time, in real time, t
 real part: aiortc peers over loopback, the VAD, whisper, the rules assistant, the recorder on
 a seeded DuckDB file. Per level: latencies (p50/p95), audio lost on the way (sent minus
 heard), the process's CPU use, how busy the one shared whisper worker was (what limits the
-level once it nears 100%), and peak resident memory while the level ran.
+level once it nears 100%) and how much of that was finals, and peak resident memory while the
+level ran.
 
 ``max_concurrent_calls`` is the largest level whose p95 speech end → final stays within
 ``MAX_END_TO_FINAL_P95_S``; ``rss_one_call_mb`` is the peak with one call and
@@ -102,7 +103,8 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
 
     recognizer = shared_recognizer(center.settings)
     rss = _PeakRss()
-    cpu0, wall0, decode0 = os.times(), time.monotonic(), recognizer.compute_s
+    cpu0, wall0 = os.times(), time.monotonic()
+    decode0, finals0 = recognizer.compute_s, recognizer.final_compute_s
     picked = [calls[i % len(calls)] for i in range(n)]
     heard = await asyncio.gather(*(_play(center, call, observe) for call, _ in picked))
     cpu1, wall = os.times(), time.monotonic() - wall0
@@ -117,6 +119,9 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
             "cpu_pct": round(100 * cpu_s / wall / (os.cpu_count() or 1), 1),
             # The one whisper worker every call shares: near 100% it is what limits the level.
             "whisper_busy_pct": round(100 * (recognizer.compute_s - decode0) / wall, 1),
+            # Of it, finals and decodes ahead: partials only fill the gaps between them, so
+            # when this alone nears 100% no scheduling can keep up (docs/SPEED.md).
+            "whisper_finals_pct": round(100 * (recognizer.final_compute_s - finals0) / wall, 1),
             "peak_rss_mb": round(await rss.stop(), 1)}
 
 

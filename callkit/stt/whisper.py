@@ -48,6 +48,9 @@ class WhisperRecognizer:
         # Totals for the real-time factor: seconds spent decoding, seconds of audio decoded.
         self.compute_s = 0.0
         self.audio_s = 0.0
+        # Of compute_s, the seconds spent on finals (and decodes ahead): the work no scheduling
+        # can thin, so what sets how many calls one recognizer can carry (bench concurrency).
+        self.final_compute_s = 0.0
         self._totals_lock = threading.Lock()
         self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
                                    cpu_threads=threads, num_workers=workers)
@@ -90,7 +93,9 @@ class WhisperRecognizer:
                                   end=round(offset + float(seg.end), 3), words=words,
                                   avg_logprob=float(seg.avg_logprob)))
         with self._totals_lock:
-            self.compute_s += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.compute_s += spent
+            self.final_compute_s += spent if final else 0.0
             self.audio_s += len(audio) / 16000
         return out
 
