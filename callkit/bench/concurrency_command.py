@@ -1,6 +1,6 @@
 """``callkit bench concurrency``: its options and its output (a table, and JSON with --json).
 
-Registered from callkit/cli.py with one call, beside the other ``bench`` commands."""
+Registered from bench_commands.py with one call, beside the other ``bench`` commands."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def add_concurrency_command(bench: argparse._SubParsersAction) -> None:
 
 
 def cmd_bench_concurrency(args: argparse.Namespace) -> int:
-    from ..cli import default_calls_dir
+    from .cli_options import default_calls_dir
     from .concurrency_bench import run_bench, summary_of
     from .report import levels_of, print_table, write_json
 

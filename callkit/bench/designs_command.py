@@ -1,6 +1,6 @@
 """``callkit bench designs``: its options and its output (a table, and JSON with --json).
 
-Registered from callkit/cli.py with one call, beside the other ``bench`` commands."""
+Registered from bench_commands.py with one call, beside the other ``bench`` commands."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ TABLE = ["design", "channel", "wer", "wer_vs_main", "speech_end_to_final_p50_s",
 
 
 def add_designs_command(bench: argparse._SubParsersAction) -> None:
-    from ..cli import add_channel_option, add_stt_options
+    from .cli_options import add_channel_option, add_stt_options
 
     des = bench.add_parser("designs", help="the STT stage built five ways, side by side: "
                                            "batching, re-decoding, before, main, short window")
@@ -32,7 +32,7 @@ def add_designs_command(bench: argparse._SubParsersAction) -> None:
 
 
 def cmd_bench_designs(args: argparse.Namespace) -> int:
-    from ..cli import stt_settings, default_speech_dir
+    from .cli_options import stt_settings, default_speech_dir
     from .designs import pick, run_bench
     from .report import print_table, write_json
 

@@ -1,6 +1,6 @@
 """``callkit bench soak``: its options and its output (a table, and JSON with --json).
 
-Registered from callkit/cli.py with one call, beside the other ``bench`` commands."""
+Registered from bench_commands.py with one call, beside the other ``bench`` commands."""
 
 from __future__ import annotations
 
