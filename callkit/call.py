@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from .agent_controls import AgentControls
 from .assistant.redact import redact
 from .assistant.stage import Assistant
 from .bus import Bus, Handler
 from .deadline import settle_within
-from .events import (QUICK_ACTIONS, AgentAction, AudioChunk, CallEnded, CallerID, CallStarted,
-                     CustomerPicked, Event, LatencyMark, Leg,
+from .events import (AgentAction, AudioChunk, CallEnded, CallerID, CallStarted,
+                     CustomerPicked, Event, Leg,
                      LegConnected, LegDropped, LegEnded, LegMuted, MomentFlagged,
                      SuggestionFeedback, TranscriptFinal, TranscriptPartial)
 from .journal import Journal
-from .metrics import turn_of_suggestion
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import RATE as capture_rate, LegCapture
 from .rtc.peer import ReceivingPeer, SignalingError, connect_loopback
@@ -53,8 +53,9 @@ def caller_digits(number: str) -> str:
     return digits
 
 
-class Call:
-    """One conversation. Stages subscribe to its bus; legs publish audio onto it."""
+class Call(AgentControls):
+    """One conversation. Stages subscribe to its bus; legs publish audio onto it. What the
+    agent does besides talking (feedback, quick actions, flags) is in agent_controls.py."""
 
     def __init__(self, center: "CallCenter", *, title: str = "", call_id: str | None = None):
         self.center = center
@@ -276,44 +277,6 @@ class Call:
         await settle_within(asyncio.gather(*(t.finished.wait() for t in tracks)),
                             longest + 30.0, f"replaying {recording.id} into call {self.call_id}")
         await asyncio.gather(*(c.wait_idle() for c in list(self._captures.values())))
-
-    def feedback(self, suggestion_id: str, action: str) -> None:
-        """The agent used or dismissed a suggestion."""
-        if action not in ("used", "dismissed"):
-            raise ValueError("action must be 'used' or 'dismissed'")
-        self.bus.publish(SuggestionFeedback(call_id=self.call_id, suggestion_id=suggestion_id,
-                                            action=action))
-
-    def suggestion_shown(self, suggestion_id: str) -> None:
-        """A view painted the first words of a suggestion: the turn it answers gets its
-        ``shown`` latency mark, timed when the report arrives (so it includes the trip back;
-        the first view to report counts)."""
-        turn = turn_of_suggestion(self.journal.since(0), suggestion_id)
-        if turn is not None:
-            self.bus.publish(LatencyMark(call_id=self.call_id, leg=turn[0], turn=turn[1],
-                                         name="shown"))
-
-    def act(self, action: str, **payload) -> None:
-        """The agent took a quick action (``QUICK_ACTIONS``: discount_10, waive_fee, escalate,
-        callback) or inserted a quick response ("template"); stored, and in the summary."""
-        if action not in QUICK_ACTIONS and action != "template":
-            raise ValueError(f"unknown action {action!r}: use one of "
-                             f"{', '.join(QUICK_ACTIONS)} or 'template'")
-        customer = self.assistant.memory.customer
-        if customer is not None:
-            payload.setdefault("customer_id", customer["id"])
-        self.bus.publish(AgentAction(call_id=self.call_id, action=action, at_s=self.clock(),
-                                     payload=payload))
-
-    def pick_customer(self, customer_id: int) -> None:
-        """The agent says who the caller is (one of the candidates, or a correction)."""
-        self.bus.publish(CustomerPicked(call_id=self.call_id, customer_id=int(customer_id)))
-
-    def flag(self, at_s: float, note: str = "") -> None:
-        """Flag the moment at call time ``at_s`` (e.g. a transcript line) to come back to."""
-        if not 0 <= at_s < float("inf"):
-            raise ValueError(f"at_s={at_s} is not a time of this call")
-        self.bus.publish(MomentFlagged(call_id=self.call_id, at_s=float(at_s), note=note[:500]))
 
     def heard_s(self, leg: Leg) -> float:
         """Seconds of audio received on ``leg``'s current connection (0 if none)."""
