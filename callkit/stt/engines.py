@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 from ..config import STT_ENGINES, Settings
@@ -32,5 +33,23 @@ def shared_recognizer(settings: Settings) -> Recognizer:
            settings.stt_partial_window_s)
     with _lock:
         if key not in _shared:
+            if not _shared:
+                atexit.register(close_shared)
             _shared[key] = _load(settings)
         return _shared[key]
+
+
+def close_shared() -> None:
+    """Stop every shared engine's workers; at exit, the queued work is dropped.
+
+    A worker thread still inside the model when the interpreter tears down takes the process
+    with it (a segfault, or "terminate called without an active exception"): exiting mid-call
+    or with turns still queued did that. So exit waits for the decode running now (under a
+    second) and cancels the rest."""
+    with _lock:
+        engines = list(_shared.values())
+        _shared.clear()
+    for engine in engines:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close(cancel_waiting=True)

@@ -54,10 +54,18 @@ class PriorityPool:
             except BaseException as exc:  # handed to the caller, as an executor does
                 future.set_exception(exc)
 
-    def shutdown(self) -> None:
-        """Finish the work already submitted, then stop the threads."""
+    def shutdown(self, cancel_waiting: bool = False) -> None:
+        """Finish the work already submitted (or, with ``cancel_waiting``, only the work
+        already running: the rest is cancelled), then stop the threads."""
         with self._lock:
             self._closed = True
+            while cancel_waiting:
+                try:
+                    _, _, future, _, _ = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if future is not None:
+                    future.cancel()
             threads, self._threads = self._threads, []
             for _ in threads:
                 self._queue.put((LAST, next(self._order), None, None, ()))

@@ -109,5 +109,7 @@ class WhisperRecognizer:
         finally:
             self._busy -= 1
 
-    def close(self) -> None:
-        self._pool.shutdown()
+    def close(self, cancel_waiting: bool = False) -> None:
+        """Stop the worker threads once the work submitted is done (with ``cancel_waiting``,
+        once the decode running now is done; the rest is cancelled)."""
+        self._pool.shutdown(cancel_waiting)
