@@ -30,6 +30,7 @@ STEPS: tuple[tuple[str, list[str], list[str]], ...] = (
     ("designs", ["bench", "designs", "--quiet"],
      ["bench", "designs", "--quiet", "--speed", "4", "--channel", "wide", "--only",
       "batching"]),
+    ("batch", ["bench", "batch"], ["bench", "batch", "--sizes", "1,2", "--repeat", "1"]),
     ("audio", ["bench", "audio", "--legs", "1,8", "--seconds", "10"],
      ["bench", "audio", "--legs", "1,2", "--seconds", "2"]),
     ("assistant", ["bench", "assistant", "--rounds", "3"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..config import Settings
 from .all_command import add_all_command
-from .cli_options import add_stt_options, default_calls_dir, stt_settings
+from .cli_options import add_stt_options, default_calls_dir, default_speech_dir, stt_settings
 from .concurrency_command import add_concurrency_command
 from .designs_command import add_designs_command
 from .report import levels_of
@@ -55,6 +55,16 @@ def add_bench_commands(sub: argparse._SubParsersAction) -> None:
                      "temporary file)")
     ban.add_argument("--json", help="also write the figures to this JSON file")
     ban.set_defaults(func=cmd_bench_analytics)
+    bbat = bench.add_parser("batch", help="whisper alone: several turns per batch against "
+                                          "one at a time")
+    bbat.add_argument("dir", nargs="?", help="speech files to cut windows from (default "
+                      "../shared/data/speech)")
+    bbat.add_argument("--sizes", default="1,2,4,8", help="batch sizes (default 1,2,4,8)")
+    bbat.add_argument("--window", type=float, default=30.0,
+                      help="seconds of encoder window (30: a final; the partials' is 10)")
+    bbat.add_argument("--repeat", type=int, default=3, help="runs per size (median)")
+    add_stt_options(bbat)
+    bbat.set_defaults(func=cmd_bench_batch)
     add_soak_command(bench)
     add_concurrency_command(bench)
     add_designs_command(bench)
@@ -179,4 +189,25 @@ def cmd_bench_analytics(args: argparse.Namespace) -> int:
         write_json(args.json, row, settings={"calls": args.calls, "lines": args.lines,
                                              "days": args.days, "repeat": args.repeat})
         print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_bench_batch(args: argparse.Namespace) -> int:
+    from .batch_bench import run_bench, summary_of
+    from .report import print_table, write_json
+
+    settings = stt_settings(args)
+    folder = Path(args.dir) if args.dir else default_speech_dir()
+    sizes = levels_of(args.sizes, "--sizes")
+    print(f"bench batch · whisper {settings.stt_model}, {settings.stt_threads} threads · "
+          f"{args.window:g} s windows of {folder}", flush=True)
+    rows = run_bench(folder, settings, sizes, args.window, args.repeat)
+    print_table(rows, ["batch", "window_s", "encode_ms", "decode_ms", "tokens", "total_ms",
+                       "encode_speedup", "decode_speedup", "total_speedup"],
+                title="milliseconds per item; speedup against one at a time")
+    if args.json:
+        write_json(args.json, summary_of(rows), sizes=rows,
+                   settings={"model": settings.stt_model, "threads": settings.stt_threads,
+                             "window_s": args.window, "repeat": args.repeat})
+        print(f"\nwrote {args.json}")
     return 0

@@ -76,6 +76,17 @@ def test_bench_stt_compares_concurrency_levels(tmp_path):
     assert "speech_end_to_final_2streams_p95_s" in summary and "rtf_2streams" in summary
 
 
+def test_bench_batch_times_whisper_per_item_at_each_batch_size(tmp_path):
+    out = callkit("bench", "batch", "--sizes", "1,2", "--repeat", "1", "--window", "10",
+                  "--json", str(tmp_path / "b.json"))
+    assert "total_speedup" in out
+    data = json.loads((tmp_path / "b.json").read_text())
+    rows, summary = data["sizes"], data["summary"]
+    assert [r["batch"] for r in rows] == [1, 2] and rows[0]["total_speedup"] == 1.0
+    assert all(r["encode_ms"] > 0 and r["decode_ms"] > 0 and r["tokens"] > 0 for r in rows)
+    assert "whisper_encode_ms" in summary and "whisper_total_speedup_2batch" in summary
+
+
 def test_bench_assistant_measures_both_engines(tmp_path):
     out = callkit("bench", "assistant", "--rounds", "1", "--json", str(tmp_path / "a.json"))
     assert "rules" in out and "openai" in out
