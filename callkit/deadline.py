@@ -45,6 +45,10 @@ async def finish_within(work: Awaitable, timeout: float, what: str):
         keep_until_done(task)
     else:
         log.warning("%s did not finish within %.1f s; cancelled", what, timeout)
+        if not task.cancelled():
+            # A cancelled gather() ends with its CancelledError set as an exception; unread,
+            # asyncio logs it later as "exception was never retrieved".
+            task.exception()
     raise TimeoutError(f"{what} did not finish within {timeout:.1f} s")
 
 
