@@ -53,6 +53,10 @@ class Settings:
     # (docs/SPEED.md). Also the floor for what whisper leaves unread after a turn's first
     # window (its tail of silence), which faster-whisper read in a second 30 s window.
     stt_partial_window_s: float = 10.0
+    # When finals queue behind one another (more calls than whisper keeps up with), read them
+    # in the partials' window too: a little less accurate, about half the cost, so the machine
+    # catches up instead of falling further behind (docs/SPEED.md).
+    stt_fit_finals_when_behind: bool = True
     # Decode a turn's final during the silence that may end it (stt/transcriber.py): the final
     # is out as the turn ends, for one extra decode at each pause the speaker talks through.
     stt_decode_ahead: bool = True

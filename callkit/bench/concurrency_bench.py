@@ -30,6 +30,7 @@ from ..rtc.sources import read_audio, write_wav
 from ..store.seed import seed
 from ..stt.engines import shared_recognizer
 from .soak_bench import rss_mb
+from .thread_cpu import ThreadCpu
 
 MAX_END_TO_FINAL_P95_S = 1.5
 RATE = 16000
@@ -102,7 +103,7 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
             tracker(event)
 
     recognizer = shared_recognizer(center.settings)
-    rss = _PeakRss()
+    rss, threads = _PeakRss(), ThreadCpu()
     cpu0, wall0 = os.times(), time.monotonic()
     decode0, finals0 = recognizer.compute_s, recognizer.final_compute_s
     picked = [calls[i % len(calls)] for i in range(n)]
@@ -122,7 +123,9 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
             # Of it, finals and decodes ahead: partials only fill the gaps between them, so
             # when this alone nears 100% no scheduling can keep up (docs/SPEED.md).
             "whisper_finals_pct": round(100 * (recognizer.final_compute_s - finals0) / wall, 1),
-            "peak_rss_mb": round(await rss.stop(), 1)}
+            "peak_rss_mb": round(await rss.stop(), 1),
+            # What the CPU went to: whisper's native threads against everything else.
+            **await threads.stop(wall)}
 
 
 async def bench(folder: Path, settings: Settings, levels: list[int], seconds: float,

@@ -21,7 +21,8 @@ def _load(settings: Settings) -> Recognizer:
                                  language=settings.stt_language,
                                  cache_dir=settings.model_cache_dir,
                                  min_window_s=settings.stt_window_s,
-                                 partial_window_s=settings.stt_partial_window_s)
+                                 partial_window_s=settings.stt_partial_window_s,
+                                 fit_finals_when_behind=settings.stt_fit_finals_when_behind)
     raise ValueError(f"unknown speech engine {settings.stt_engine!r}: use one of "
                      f"{', '.join(STT_ENGINES)}")
 
@@ -30,7 +31,7 @@ def shared_recognizer(settings: Settings) -> Recognizer:
     """The process's engine for these settings, loaded on first use."""
     key = (settings.stt_engine, settings.stt_model, settings.stt_threads,
            settings.stt_beam_size, settings.stt_language, settings.stt_window_s,
-           settings.stt_partial_window_s)
+           settings.stt_partial_window_s, settings.stt_fit_finals_when_behind)
     with _lock:
         if key not in _shared:
             if not _shared:

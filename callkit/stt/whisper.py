@@ -30,6 +30,10 @@ from .priority_pool import PriorityPool
 from .protocol import Recognized
 from .short_window import ShortWindowDecoder, check_window
 
+# A final that waited this long for the worker is late already (the target for speech end →
+# final is 1.5 s at p95): the machine is behind, and it is read in the partials' window.
+BEHIND_S = 1.0
+
 # Loading must never reach for a model hub: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -38,7 +42,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 class WhisperRecognizer:
     def __init__(self, model: str = "tiny.en", *, threads: int = 2, beam_size: int = 1,
                  language: str = "en", workers: int = 1, cache_dir: Path | None = None,
-                 min_window_s: float = 30.0, partial_window_s: float = 30.0):
+                 min_window_s: float = 30.0, partial_window_s: float = 30.0,
+                 fit_finals_when_behind: bool = False):
         from faster_whisper import WhisperModel
 
         path = model_path(model, cache_dir)
@@ -57,6 +62,7 @@ class WhisperRecognizer:
         self._decoder = ShortWindowDecoder(self._model, language=language, beam_size=beam_size)
         self.min_window_s = check_window(min_window_s)
         self.partial_window_s = check_window(partial_window_s)
+        self.fit_finals_when_behind = fit_finals_when_behind
         self._pool = PriorityPool(workers, "callkit-stt")
         self._busy = 0
 
@@ -65,14 +71,16 @@ class WhisperRecognizer:
         return self._busy > 0
 
     def transcribe(self, audio: np.ndarray, offset: float = 0.0,
-                   prompt: str | None = None, final: bool = True) -> list[Recognized]:
-        """Transcribe 16 kHz mono float32 ``audio``; times are shifted by ``offset``."""
+                   prompt: str | None = None, final: bool = True,
+                   submitted: float | None = None) -> list[Recognized]:
+        """Transcribe 16 kHz mono float32 ``audio``; times are shifted by ``offset``.
+        ``submitted``: when it was asked for (``time.perf_counter()``), if it was queued."""
         if len(audio) < 1600:  # under 0.1 s: nothing whisper can read
             return []
         started = time.perf_counter()
-        segments = self._decoder.segments(
-            audio, prompt, self.min_window_s if final else self.partial_window_s,
-            self.partial_window_s)
+        waited_s = started - submitted if submitted is not None else 0.0
+        segments = self._decoder.segments(audio, prompt, self._window_s(final, waited_s),
+                                          self.partial_window_s)
         out: list[Recognized] = []
         for seg in segments:
             if segment_is_hallucinated(seg.compression_ratio, seg.no_speech_prob,
@@ -99,13 +107,22 @@ class WhisperRecognizer:
             self.audio_s += len(audio) / 16000
         return out
 
+    def _window_s(self, final: bool, waited_s: float) -> float:
+        """The window floor for this decode. A final reads the full one unless it waited
+        ``BEHIND_S`` for the worker: then the machine is behind on its calls, and a final read
+        at the partials' cost beats one read well but later still."""
+        if not final or (self.fit_finals_when_behind and waited_s > BEHIND_S):
+            return self.partial_window_s
+        return self.min_window_s
+
     async def transcribe_async(self, audio: np.ndarray, offset: float = 0.0,
                                prompt: str | None = None, *,
                                final: bool = True) -> list[Recognized]:
         self._busy += 1
         try:
             return await asyncio.wrap_future(
-                self._pool.submit(self.transcribe, audio, offset, prompt, final, urgent=final))
+                self._pool.submit(self.transcribe, audio, offset, prompt, final,
+                                  time.perf_counter(), urgent=final))
         finally:
             self._busy -= 1
 

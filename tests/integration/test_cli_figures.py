@@ -128,6 +128,7 @@ def test_bench_concurrency_measures_each_level_and_the_capacity(tmp_path):
     assert [row["calls"] for row in levels] == [1, 2]
     assert all(row["finals"] > 0 and row["peak_rss_mb"] > 0 for row in levels)
     assert all(0 < row["whisper_finals_pct"] <= row["whisper_busy_pct"] for row in levels)
+    assert all(row["cpu_native_pct"] > 0 and row["cpu_event_loop_pct"] > 0 for row in levels)
     assert summary["rss_one_call_mb"] > 0 and "rss_per_extra_call_mb" in summary
     assert "speech_end_to_final_2calls_p95_s" in summary
     assert summary["max_concurrent_calls"] in (0, 1, 2)

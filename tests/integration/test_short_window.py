@@ -99,6 +99,31 @@ def test_partials_read_the_partial_window_and_finals_the_final_one(speech):
     recognizer.close()
 
 
+@pytest.mark.parametrize("fit", [True, False])
+def test_a_final_that_waited_for_the_worker_is_read_in_the_partial_window(speech, fit):
+    # A final that waited past BEHIND_S finds the machine behind on its calls: it is read at
+    # the partials' cost, unless CALLKIT_STT_FIT_FINALS_WHEN_BEHIND is off.
+    import time
+
+    from callkit.stt.whisper import BEHIND_S
+
+    recognizer = WhisperRecognizer("tiny.en", min_window_s=30.0, partial_window_s=10.0,
+                                   fit_finals_when_behind=fit)
+    frames: list[int] = []
+    encode = recognizer._decoder._encode_padded
+    recognizer._decoder._encode_padded = lambda features: frames.append(
+        features.shape[-1]) or encode(features)
+    x, _ = speech[1]
+    recognizer.transcribe(x, 0.0, PROMPT, final=True, submitted=time.perf_counter())
+    assert frames[0] == 3000
+    del frames[:]
+    late = recognizer.transcribe(x, 0.0, PROMPT, final=True,
+                                 submitted=time.perf_counter() - BEHIND_S - 1.0)
+    assert frames[0] == (1000 if fit else 3000)
+    assert late and late[0].text
+    recognizer.close()
+
+
 def test_the_window_whisper_leaves_unread_is_read_fitted_on_real_calls():
     samples = read_audio(SHARED_DATA / "calls" / "auto_repairs_40_UTC_caller.wav", 16000)
     samples = samples[: 16000 * 60].astype(np.float32) / 32768
