@@ -35,12 +35,12 @@ def shared_recognizer(settings: Settings) -> Recognizer:
     with _lock:
         if key not in _shared:
             if not _shared:
-                atexit.register(close_shared)
+                atexit.register(_close_shared_at_exit)
             _shared[key] = _load(settings)
         return _shared[key]
 
 
-def close_shared() -> None:
+def _close_shared_at_exit() -> None:
     """Stop every shared engine's workers; at exit, the queued work is dropped.
 
     A worker thread still inside the model when the interpreter tears down takes the process
