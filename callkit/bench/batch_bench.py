@@ -35,8 +35,8 @@ def speech_windows(folder: Path, window_s: float, count: int) -> list[np.ndarray
     size = int(window_s * RATE)
     out = []
     for i in range(count):
-        audio = read_audio(files[i % len(files)], RATE)[:size]
-        out.append(np.pad(audio, (0, size - len(audio))).astype(np.float32))
+        audio = read_audio(files[i % len(files)], RATE)[:size].astype(np.float32) / 32768
+        out.append(np.pad(audio, (0, size - len(audio))))
     return out
 
 

@@ -83,7 +83,8 @@ def test_bench_batch_times_whisper_per_item_at_each_batch_size(tmp_path):
     data = json.loads((tmp_path / "b.json").read_text())
     rows, summary = data["sizes"], data["summary"]
     assert [r["batch"] for r in rows] == [1, 2] and rows[0]["total_speedup"] == 1.0
-    assert all(r["encode_ms"] > 0 and r["decode_ms"] > 0 and r["tokens"] > 0 for r in rows)
+    assert all(r["encode_ms"] > 0 and r["decode_ms"] > 0 for r in rows)
+    assert all(r["tokens"] > 5 for r in rows)  # words read from speech, not an empty answer
     assert "whisper_encode_ms" in summary and "whisper_total_speedup_2batch" in summary
 
 
