@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 from pathlib import Path
 
 from ..config import Settings
@@ -96,8 +97,11 @@ async def run_relay(levels: list[int], seconds: float) -> list[dict]:
     from .relay_bench import run_level
     from ..center import CallCenter
 
-    async with CallCenter() as center:
-        return [await run_level(center, calls, seconds) for calls in levels]
+    with tempfile.TemporaryDirectory(prefix="callkit-bench-audio-") as tmp:
+        # Its own database: the bench's calls stay out of the user's call history.
+        settings = Settings.from_env().replace(db_path=Path(tmp) / "bench.duckdb")
+        async with CallCenter(settings) as center:
+            return [await run_level(center, calls, seconds) for calls in levels]
 
 
 def cmd_bench_audio(args: argparse.Namespace) -> int:
@@ -168,8 +172,6 @@ def cmd_bench_call(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_analytics(args: argparse.Namespace) -> int:
-    import tempfile
-
     from .analytics_bench import run_bench, slowest
     from .report import print_table, write_json
 

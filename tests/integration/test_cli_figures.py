@@ -104,6 +104,7 @@ def test_bench_audio_measures_first_frame_and_jitter(tmp_path):
     assert 0 < summary["offer_to_first_frame_p50_s"] < 2
     assert summary["frames_received_ratio_2legs"] > 0.9
     assert "frame_jitter_2legs_p95_ms" in summary
+    assert 0 < summary["mouth_to_ear_matched_pct"] <= 100  # one call: its windows are heard
 
 
 def test_bench_call_measures_speech_end_to_first_token_through_every_part(tmp_path):
