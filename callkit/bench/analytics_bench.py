@@ -26,6 +26,7 @@ from ..analytics.queries import Period
 from ..store.db import connect
 from ..store.history_seed import HistorySize, seed_history
 from ..store.seed import seed
+from .report import median_time
 
 # The history queries a user waits on, each given the seeded database and its latest call.
 HISTORY: dict[str, Callable[[duckdb.DuckDBPyConnection, str], Any]] = {
@@ -36,16 +37,6 @@ HISTORY: dict[str, Callable[[duckdb.DuckDBPyConnection, str], Any]] = {
     "history_search_order": lambda con, _: find_calls(con, text="78901"),
     "call_timeline": call_timeline,
 }
-
-
-def median_time(run: Callable[[], Any], repeat: int) -> float:
-    run()  # warm-up: the first run reads from disk and plans
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def run_bench(path: Path, *, calls: int, lines: int, days: int, repeat: int = 5,

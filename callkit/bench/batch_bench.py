@@ -12,8 +12,6 @@ worth it before anyone writes it.
 from __future__ import annotations
 
 import os
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import numpy as np
 from ..config import Settings
 from ..rtc.sources import read_audio
 from ..stt.models import model_path
+from .report import median_time
 
 RATE = 16000
 FULL_WINDOW_S = 30.0
@@ -38,16 +37,6 @@ def speech_windows(folder: Path, window_s: float, count: int) -> list[np.ndarray
         audio = read_audio(files[i % len(files)], RATE)[:size].astype(np.float32) / 32768
         out.append(np.pad(audio, (0, size - len(audio))))
     return out
-
-
-def _median_s(fn, repeat: int) -> float:
-    fn()  # the first call of a shape allocates; not counted
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def run_bench(folder: Path, settings: Settings, sizes: list[int], window_s: float = 30.0,
@@ -73,14 +62,14 @@ def run_bench(folder: Path, settings: Settings, sizes: list[int], window_s: floa
     for n in sizes:
         batch = ctranslate2.StorageView.from_array(np.stack(features[:n]).astype(np.float32))
         encoded = model.model.encode(batch, to_cpu=False)
-        encode_s = _median_s(lambda: model.model.encode(batch, to_cpu=False), repeat)
+        encode_s = median_time(lambda: model.model.encode(batch, to_cpu=False), repeat)
         decoded = []
 
         def decode() -> None:
             decoded[:] = model.model.generate(encoded, [prompt] * n, beam_size=1,
                                               max_length=max_tokens)
 
-        generate_s = _median_s(decode, repeat)
+        generate_s = median_time(decode, repeat)
         tokens = sum(len(r.sequences_ids[0]) for r in decoded)
         rows.append({"batch": n, "window_s": window_s,
                      # per item: a batch's time over its size

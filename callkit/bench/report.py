@@ -1,13 +1,15 @@
-"""Printing figures as a table and saving them as JSON (DESIGN.md's format)."""
+"""Printing figures as a table and saving them as JSON (DESIGN.md's format); timing a step."""
 
 from __future__ import annotations
 
 import json
 import re
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
 
 
@@ -89,3 +91,15 @@ def levels_of(text: str, option: str) -> list[int]:
     if not levels or min(levels) < 1:
         raise ValueError(f"{option} takes positive whole numbers, e.g. 1,8")
     return levels
+
+
+def median_time(run: Callable[[], Any], repeat: int) -> float:
+    """Seconds ``run()`` takes, the median of ``repeat`` runs after one not counted (a first
+    run reads from disk, plans a query, allocates for a shape)."""
+    run()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
