@@ -8,17 +8,20 @@ from pathlib import Path
 from ..config import Settings
 
 
-def default_speech_dir() -> Path:
-    """../shared/data/speech beside the project (or beside the current folder)."""
-    here = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"
-    cwd = Path.cwd().parent / "shared" / "data" / "speech"
+def _shared_data(name: str) -> Path:
+    """../shared/data/<name> beside the current folder, else beside the project (the first
+    that exists; the first if neither does, so the error names where it looked)."""
+    cwd = Path.cwd().parent / "shared" / "data" / name
+    here = Path(__file__).resolve().parents[3] / "shared" / "data" / name
     return next((p for p in (cwd, here) if p.is_dir()), cwd)
+
+
+def default_speech_dir() -> Path:
+    return _shared_data("speech")
 
 
 def default_calls_dir() -> Path:
-    here = Path(__file__).resolve().parents[3] / "shared" / "data" / "calls"
-    cwd = Path.cwd().parent / "shared" / "data" / "calls"
-    return next((p for p in (cwd, here) if p.is_dir()), cwd)
+    return _shared_data("calls")
 
 
 def stt_settings(args: argparse.Namespace) -> Settings:
