@@ -52,6 +52,7 @@ class FileResult:
     finals: int
     reference: str
     hypothesis: str
+    hypothesis_whole_file: str  # the same file decoded in one piece, to compare
 
 
 @dataclass
@@ -139,7 +140,8 @@ async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
             wer=round(out.wer, 4), wer_whole_file=round(score(reference, wholes[-1]).wer, 4),
             words=out.hits + out.substitutions + out.deletions, substitutions=out.substitutions,
             deletions=out.deletions, insertions=out.insertions, partials=len(stream.partials),
-            finals=len(stream.finals), reference=reference, hypothesis=hypothesis))
+            finals=len(stream.finals), reference=reference, hypothesis=hypothesis,
+            hypothesis_whole_file=" ".join(seg.text for seg in whole).strip()))
     audio_s = sum(f.duration_s for f in files)
     summary = {
         "wer": round(jiwer.process_words(refs, hyps).wer, 4),

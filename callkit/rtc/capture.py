@@ -16,6 +16,10 @@ from .relay import EarTrack, ToEar
 RATE = 16000
 LEVEL_INTERVAL_S = 0.05  # about 20 level readings a second, enough for a smooth meter
 STOP_TIMEOUT_S = 2.0
+# A longer jump in a leg's RTP timestamps is not audio lost on the way (a sender that
+# restarted its clock): the leg's clock is left as it is.
+MAX_HOLE_S = 30.0
+RTP_WRAP = 1 << 32  # RTP timestamps are 32-bit and wrap
 
 
 class LegCapture:
@@ -28,6 +32,10 @@ class LegCapture:
     transcript, and the call's clock keeps running.
     ``ear`` says who hears this leg (the other leg's :class:`EarTrack`, or None): each frame
     is relayed to it as it comes, silence while muted.
+    Audio lost on the way (packets the network or aiortc's jitter buffer dropped) leaves a hole
+    in the frames' timestamps. The chunks after it are stamped past it (``holes_s`` in all),
+    so the leg's clock stays the call's; nothing is put in the hole (the endpointer splices a
+    turn across a short one, and a long one ends the turn, as a pause would).
     """
 
     def __init__(self, call_id: str, leg: Leg, track: MediaStreamTrack,
@@ -41,6 +49,8 @@ class LegCapture:
         self.samples_received = 0
         self.offset_s = offset_s  # call time of this connection's first sample
         self.muted = False
+        self.holes_s = 0.0  # audio that never arrived, in seconds
+        self._next_pts: int | None = None  # where the next frame starts if none was lost
         self.ear = ear
         self._to_ear = ToEar()
         self.idle = asyncio.Event()
@@ -52,7 +62,7 @@ class LegCapture:
 
     @property
     def t(self) -> float:
-        return self.offset_s + self.samples_received / RATE
+        return self.offset_s + self.samples_received / RATE + self.holes_s
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -68,9 +78,25 @@ class LegCapture:
                 self.idle.set()
                 return
             self.idle.clear()
+            self._count_hole(frame)
             self._relay(frame)
             for out in self._resampler.resample(frame):
                 self._handle(out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0)
+
+    def _count_hole(self, frame: av.AudioFrame) -> None:
+        if frame.pts is None or not frame.time_base:
+            return
+        expected = self._next_pts
+        if expected is None:
+            self._next_pts = frame.pts + frame.samples
+            return
+        missing = (frame.pts - expected + RTP_WRAP // 2) % RTP_WRAP - RTP_WRAP // 2
+        if missing < 0:  # a frame from before one already heard: the clock stays put
+            return
+        self._next_pts = frame.pts + frame.samples
+        hole_s = float(missing * frame.time_base)
+        if 0 < hole_s <= MAX_HOLE_S:
+            self.holes_s += hole_s
 
     def _relay(self, frame: av.AudioFrame) -> None:
         ear = self.ear()

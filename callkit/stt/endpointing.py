@@ -19,7 +19,6 @@ WINDOW_S = WINDOW / RATE
 PRE_ROLL_S = 0.3   # audio kept before the first voiced window: onsets are soft
 TAIL_S = 0.25      # audio kept after the last voiced window
 MIN_VOICED_S = 0.2  # shorter bursts (clicks, breaths) are not turns
-GAP_S = 0.2        # audio arriving this much later than expected means the leg was away
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,9 @@ class Endpointer:
         self.vad = vad or StreamingVad()
         self._t = 0.0          # call time of the next window to be classified
         self._t_set = False
+        # Audio lost on the way in the turn in progress: the turn is spliced across the hole,
+        # so whisper hears whole words, and the clock catches up at the next pause.
+        self._owed = 0.0
         self._history: list[np.ndarray] = []  # recent windows while idle (pre-roll)
         self._windows: list[np.ndarray] = []  # windows of the current turn
         self._probs: list[float] = []
@@ -87,16 +89,19 @@ class Endpointer:
 
     def feed(self, samples: np.ndarray, t: float) -> list[SpeechStart | Utterance]:
         out: list[SpeechStart | Utterance] = []
-        expected = self._t + len(self._buffer) / RATE
+        expected = self._t + len(self._buffer) / RATE + self._owed
         if not self._t_set:
             self._t, self._t_set = t, True
-        elif t > expected + GAP_S:
-            # The leg was away (dropped and rejoined): the turn in progress ends where the
-            # audio stopped, and the clock jumps to the new audio.
+        elif t > expected + self.silence_s:
+            # The leg was away (dropped and rejoined), or lost as much audio on the way as
+            # a pause that ends a turn: the turn in progress ends where the audio stopped,
+            # and the clock jumps to the new audio.
             out += self.flush()
             self._history.clear()
             self._buffer = np.zeros(0, dtype=np.float32)
-            self._t = t
+            self._t, self._owed = t, 0.0
+        elif t - expected > 0.5 / RATE:  # a shorter hole (packets lost)
+            self._owed += t - expected
         self._buffer = np.concatenate([self._buffer, samples])
         whole = len(self._buffer) // WINDOW * WINDOW
         chunk, self._buffer = self._buffer[:whole], self._buffer[whole:]
@@ -105,6 +110,8 @@ class Endpointer:
             window = chunk[i * WINDOW:(i + 1) * WINDOW]
             out.extend(self._step(window, prob))
             self._t += WINDOW_S
+            if self._owed and not self._in_speech:
+                self._t, self._owed = self._t + self._owed, 0.0
         return out
 
     def flush(self) -> list[Utterance]:

@@ -93,6 +93,26 @@ async def test_muted_leg_publishes_silence_and_keeps_the_clock():
     assert cap.t > 0.45
 
 
+async def test_audio_lost_on_the_way_keeps_the_clock():
+    # Packets the network or the jitter buffer dropped leave holes in the RTP timestamps.
+    # Without counting them, every word after a loss was stamped early (4.4 s by the end of a
+    # 40 s call at 10% loss), and the two legs of a call drifted apart.
+    frames = frames_of(tone(1.0))
+    kept = [f for i, f in enumerate(frames) if i % 10 != 3]  # 10% lost, one frame in ten
+    kept = kept[:20] + kept[20 + 9:]  # and an outage: the next 9 arrived frames lost too
+    ahead = stereo_frame(np.zeros(FRAME), kept[-1].pts + 48000 * 60)  # a sender restarted
+    cap, events = await capture(FrameTrack(kept + [ahead]))
+    chunks = [e for e in events if isinstance(e, AudioChunk)]
+    # 5 frames lost one in ten and 9 in the outage, 20 ms each; nothing is put in their place.
+    assert cap.holes_s == pytest.approx(0.28)
+    assert cap.samples_received / 16000 == pytest.approx(1.02 - 0.28, abs=0.01)
+    # The tone ends at 1.0 s, as sent (the frame 60 s on is not a hole: not counted).
+    last = max((c for c in chunks if np.abs(c.samples).max() > 0.1), key=lambda c: c.t)
+    ends_at = last.t + (np.flatnonzero(np.abs(last.samples) > 0.1)[-1] + 1) / 16000
+    assert ends_at == pytest.approx(1.0, abs=0.01)
+    assert cap.t == pytest.approx(1.02, abs=0.01)
+
+
 async def test_a_track_that_never_ends_stops_when_told():
     cap = LegCapture("c", "customer", FrameTrack([], hold=True), lambda e: None,
                      read_timeout=0.05)

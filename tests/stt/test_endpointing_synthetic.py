@@ -80,3 +80,50 @@ def test_the_end_of_a_leg_flushes_the_open_turn():
     out = run(probs)
     assert isinstance(out[-1], Utterance)
     assert out[-1].speech_end == pytest.approx(2.0, abs=WINDOW_S)
+
+
+def run_with_holes(probs, lost, **kw):
+    """Like run(), but the 20 ms chunks whose index is in ``lost`` never arrive (packets lost
+    on the way); ``probs`` are the received windows'. Chunks are stamped at their true times,
+    as the capture stamps them."""
+    ep = Endpointer(vad=ScriptedVad(probs), **kw)
+    audio = np.arange(len(probs) * WINDOW, dtype=np.float32)
+    out, received, sent = [], 0, 0
+    while received < len(audio):
+        if sent not in lost:
+            out += ep.feed(audio[received:received + 320], sent * 320 / 16000)
+            received += 320
+        sent += 1
+    return out + ep.flush()
+
+
+def test_a_turn_is_spliced_across_lost_packets_and_the_clock_catches_up_after_it():
+    probs = pattern((1.0, 0.0), (2.0, 0.9), (1.0, 0.0), (1.0, 0.9), (1.0, 0.0))
+    lost = set(range(60, 110, 5))  # ten 20 ms packets lost in the first turn
+    first, second = [e for e in run_with_holes(probs, lost, silence_s=0.5)
+                     if isinstance(e, Utterance)]
+    assert np.all(np.diff(first.audio) == 1)  # whole: the words on both sides of each hole
+    assert first.start == pytest.approx(1.0 - 0.3, abs=2 * WINDOW_S)
+    # The second turn starts 4.0 s into the received audio: 4.2 s into the call.
+    assert second.start == pytest.approx(4.2 - 0.3, abs=2 * WINDOW_S)
+    assert second.speech_end == pytest.approx(5.2, abs=2 * WINDOW_S)
+
+
+def test_a_hole_as_long_as_a_pause_ends_the_turn():
+    probs = pattern((1.0, 0.0), (2.0, 0.9), (1.0, 0.0))
+    lost = set(range(75, 115))  # 0.8 s lost from 1.5 s, in mid-turn
+    utterances = [e for e in run_with_holes(probs, lost, silence_s=0.5)
+                  if isinstance(e, Utterance)]
+    assert len(utterances) == 2
+    assert utterances[0].speech_end == pytest.approx(1.5, abs=2 * WINDOW_S)
+    assert utterances[1].start == pytest.approx(2.3, abs=2 * WINDOW_S)
+    assert utterances[1].speech_end == pytest.approx(3.8, abs=2 * WINDOW_S)
+
+
+def test_a_hole_shorter_than_a_pause_does_not_end_the_turn():
+    # aiortc's jitter buffer throws away up to 16 packets (0.32 s) at once when it skips ahead.
+    probs = pattern((1.0, 0.0), (2.0, 0.9), (1.0, 0.0))
+    lost = set(range(75, 91))  # 0.32 s lost from 1.5 s, in mid-turn
+    utterances = [e for e in run_with_holes(probs, lost, silence_s=0.5)
+                  if isinstance(e, Utterance)]
+    assert len(utterances) == 1 and np.all(np.diff(utterances[0].audio) == 1)
