@@ -35,7 +35,7 @@ from .model_prompt import messages as prompt_messages
 from .model_summary import model_summary
 from .redact import redact
 from .rules import RulesEngine, Suggestion
-from .sources import Source, source, tool_sources
+from .sources import Source, new_tool_sources, source
 from .summary import Summary
 from .tools import TOOL_SCHEMAS, ToolRunner
 
@@ -277,7 +277,7 @@ class OpenAIEngine:
             result = await self._tool(call["name"], arguments)
             messages.append({"role": "tool", "tool_call_id": call["id"],
                              "content": redact(json.dumps(result, default=str))})
-            cited += _new_sources(cited, call["name"], result)
+            cited += new_tool_sources(cited, call["name"], result)
         return cited
 
     async def _run_written_tool(self, messages: list[dict[str, Any]], content: str, name: str,
@@ -287,7 +287,7 @@ class OpenAIEngine:
         result = await self._tool(name, arguments)
         messages.append({"role": "assistant", "content": content})
         messages.append({"role": "user", "content": tool_result_message(name, result)})
-        return _new_sources([], name, result)
+        return new_tool_sources([], name, result)
 
     async def _tool(self, name: str, arguments: Any) -> dict[str, Any]:
         if name not in self.tools.tools:  # a model that invents tools is not trusted
@@ -300,11 +300,3 @@ class OpenAIEngine:
         """The model's summary (model_summary.py), or the rules' if it fails."""
         return await model_summary(self, memory)
 
-
-def _new_sources(cited: list[Source], name: str, result: dict[str, Any]) -> list[Source]:
-    """The facts a tool's result gives that are not cited yet."""
-    new: list[Source] = []
-    for s in tool_sources(name, result):
-        if s not in cited and s not in new:
-            new.append(s)
-    return new

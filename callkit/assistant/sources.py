@@ -127,6 +127,15 @@ def tool_sources(name: str, result: dict[str, Any]) -> tuple[Source, ...]:
     return ()
 
 
+
+def new_tool_sources(cited: list[Source], name: str, result: dict[str, Any]) -> list[Source]:
+    """The facts a tool's result gives that are not cited yet."""
+    new: list[Source] = []
+    for s in tool_sources(name, result):
+        if s not in cited and s not in new:
+            new.append(s)
+    return new
+
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
