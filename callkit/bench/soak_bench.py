@@ -113,7 +113,9 @@ async def settled(center: CallCenter, baseline: Snapshot) -> Snapshot:
 
 async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
                speed: float = 1.0, warmup_rounds: int | None = None,
-               names: list[str] | None = None) -> dict:
+               names: list[str] | None = None, progress: bool = True) -> dict:
+    from tqdm import tqdm
+
     names = names or list_recordings()
     if warmup_rounds is None:
         warmup_rounds = -(-KEEP_ENDED // lines)  # rounds until the store of ended calls is full
@@ -129,7 +131,8 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
         async with CallCenter(settings) as center:
             await center.db.run(lambda con: seed(con))
             started = time.monotonic()
-            for round_ in range(warmup_rounds):
+            for round_ in tqdm(range(warmup_rounds), desc="warm-up", unit="round",
+                               disable=not progress):
                 await asyncio.gather(*(center.replay(names[(i + round_) % len(names)])
                                        for i in range(lines)))
             warm = snapshot(center)
@@ -138,6 +141,9 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
             calls = [0] * lines
             cut_short = []  # calls whose last words or summary ran out of time (fell behind)
             trail = []  # (call time played so far, resident memory) as each call ends
+            bar = tqdm(total=lines * minutes, desc="soak", unit="call-min",
+                       bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} call-min [{elapsed}<"
+                                  "{remaining}{postfix}]", disable=not progress)
 
             async def line(number: int) -> None:
                 while played[number] < minutes * 60:
@@ -147,9 +153,14 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
                     cut_short.extend(call.unfinished[:1])
                     calls[number] += 1
                     trail.append((round(sum(played) / 60, 2), round(rss_mb(), 1)))
+                    bar.update(min(call.duration_s / 60, bar.total - bar.n))
+                    bar.set_postfix(calls=sum(calls), rss_mb=round(trail[-1][1]))
 
             started = time.monotonic()
-            await asyncio.gather(*(line(n) for n in range(lines)))
+            try:
+                await asyncio.gather(*(line(n) for n in range(lines)))
+            finally:
+                bar.close()
             soak_wall = time.monotonic() - started
             end = await settled(center, warm)
             unsummarized, = await center.db.run(lambda con: con.execute(

@@ -25,6 +25,7 @@ def add_soak_command(bench: argparse._SubParsersAction) -> None:
                       help="rounds of one call per line before measuring (default: enough "
                            "to fill the center's store of ended calls, 3 for 8 lines)")
     soak.add_argument("--json", help="also write the figures to this JSON file")
+    soak.add_argument("--quiet", action="store_true", help="no progress bars")
     soak.set_defaults(func=cmd_bench_soak)
 
 
@@ -40,7 +41,7 @@ def cmd_bench_soak(args: argparse.Namespace) -> int:
           f"at {args.speed:g}x · aiortc, whisper {settings.stt_model}, rules, DuckDB",
           flush=True)
     result = run_soak(settings, lines=args.lines, minutes=args.minutes, speed=args.speed,
-                      warmup_rounds=args.warmup_rounds)
+                      warmup_rounds=args.warmup_rounds, progress=not args.quiet)
     print_table(result["rows"], TABLE)
     summary = result["summary"]
     print()
