@@ -10,7 +10,9 @@ fill it: it keeps the last ``KEEP_ENDED``, so memory grows by design until then)
 process is measured, and measured again once every call has ended:
 
 - resident memory after the warm-up and at the end (both with no call live, so they compare
-  like with like), and the peak;
+  like with like), and the peak; and its median as the calls of each third of the soak
+  ended (``rss_growth_last_third_pct``: a leak climbs to the end, a cache that is still
+  filling after the warm-up flattens out);
 - what should be back where it was: asyncio tasks, threads (other than the bounded worker
   pools), RTCPeerConnection objects, open file descriptors, and journals of ended calls
   (the center keeps the last ``KEEP_ENDED``; any other journal still alive is a leak).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import resource
+import statistics
 import tempfile
 import threading
 import time
@@ -52,12 +55,29 @@ class Snapshot:
     open_files: int | None
     journals: int          # journals alive that no call held by the center owns
     calls_held: int
+    # Where memory lives, to tell a growing cache from a leak: objects the Python garbage
+    # collector tracks, and what DuckDB reports holding (its buffer pool and the rest).
+    python_objects: int
+    duckdb_mb: float = 0.0
 
     def row(self, phase: str, calls: int, call_time_min: float) -> dict:
         return {"phase": phase, "calls": calls, "call_time_min": round(call_time_min, 1),
                 "rss_mb": round(self.rss_mb, 1), "tasks": self.tasks, "threads": self.threads,
                 "peers": self.peers, "open_files": self.open_files,
-                "journals": self.journals, "calls_held": self.calls_held}
+                "journals": self.journals, "calls_held": self.calls_held,
+                "python_objects": self.python_objects, "duckdb_mb": round(self.duckdb_mb, 1)}
+
+
+def by_thirds(trail: list[tuple[float, float]]) -> list[float]:
+    """Median resident memory as the calls of each third of the soak ended: a leak climbs
+    from the middle third to the last; a cache still filling after the warm-up shows in the
+    first third only."""
+    rss = [mb for _, mb in trail]
+    n = len(rss) // 3
+    if n == 0:
+        return []
+    return [round(statistics.median(part), 1)
+            for part in (rss[:n], rss[n:2 * n], rss[2 * n:])]
 
 
 def rss_mb() -> float:
@@ -96,7 +116,16 @@ def snapshot(center: CallCenter) -> Snapshot:
         peers=sum(1 for o in objects if isinstance(o, RTCPeerConnection)),
         open_files=open_files(),
         journals=sum(1 for o in objects if isinstance(o, Journal) and id(o) not in held),
-        calls_held=len(center.calls))
+        calls_held=len(center.calls), python_objects=len(objects))
+
+
+async def measured(center: CallCenter, baseline: Snapshot | None = None) -> Snapshot:
+    """A snapshot (once settled back to ``baseline``, if given) with DuckDB's memory."""
+    now = snapshot(center) if baseline is None else await settled(center, baseline)
+    used, = await center.db.run(lambda con: con.execute(
+        "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone())
+    now.duckdb_mb = used / 2**20
+    return now
 
 
 async def settled(center: CallCenter, baseline: Snapshot) -> Snapshot:
@@ -135,7 +164,7 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
                                disable=not progress):
                 await asyncio.gather(*(center.replay(names[(i + round_) % len(names)])
                                        for i in range(lines)))
-            warm = snapshot(center)
+            warm = await measured(center)
             warmup_wall = time.monotonic() - started
             played = [0.0] * lines
             calls = [0] * lines
@@ -162,13 +191,14 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
             finally:
                 bar.close()
             soak_wall = time.monotonic() - started
-            end = await settled(center, warm)
+            end = await measured(center, warm)
             unsummarized, = await center.db.run(lambda con: con.execute(
                 "SELECT count(*) FROM calls c LEFT JOIN call_summaries s USING (call_id) "
                 "WHERE s.call_id IS NULL").fetchone())
             leftover = call_threads()
     total_min = sum(played) / 60
     growth = (end.rss_mb - warm.rss_mb) / warm.rss_mb * 100
+    thirds = by_thirds(trail)
     rows = [warm.row("after warm-up", lines * warmup_rounds, 0.0),
             end.row("end", sum(calls), total_min)]
     summary = {
@@ -177,6 +207,9 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
         "warmup_wall_s": round(warmup_wall, 1),
         "rss_after_warmup_mb": round(warm.rss_mb, 1), "rss_end_mb": round(end.rss_mb, 1),
         "rss_growth_pct": round(growth, 1), "rss_peak_mb": round(peak_rss_mb(), 1),
+        "rss_median_by_third_mb": thirds,
+        "rss_growth_last_third_pct": (round((thirds[2] - thirds[1]) / thirds[1] * 100, 1)
+                                      if thirds else None),
         **{f"leaked_{k}": max(0, (getattr(end, k) or 0) - (getattr(warm, k) or 0))
            for k in COUNTS},
         "calls_cut_short": len(cut_short), "calls_without_summary": unsummarized,

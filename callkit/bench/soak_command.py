@@ -9,7 +9,7 @@ import argparse
 from ..config import Settings
 
 TABLE = ["phase", "calls", "call_time_min", "rss_mb", "tasks", "threads", "peers",
-         "open_files", "journals", "calls_held"]
+         "open_files", "journals", "calls_held", "python_objects", "duckdb_mb"]
 
 
 def add_soak_command(bench: argparse._SubParsersAction) -> None:
