@@ -17,6 +17,8 @@ from .rtc.peer import ReceivingPeer, SignalingError
 from .rtc.relay import EarTrack
 
 if TYPE_CHECKING:
+    from .bus import Bus
+    from .config import Settings
     from .rtc.capture import LegCapture
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,10 @@ class LiveLegs:
     """Needs the call's ``call_id``, ``status``, ``settings``, ``bus``, its legs' captures,
     peers and ears, ``attach()``, ``clock()``, ``_spawn()`` and ``end()``."""
 
+    call_id: str
+    status: str
+    settings: "Settings"
+    bus: "Bus"
     _captures: "dict[Leg, LegCapture]"
     _leg_peers: dict[Leg, ReceivingPeer]
     _ears: dict[Leg, EarTrack]
