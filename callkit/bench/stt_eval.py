@@ -129,19 +129,20 @@ async def evaluate(folder: Path, settings: Settings, recognizer: Recognizer, *,
                                           call_id=f"eval-{channel}-{i}", make_stage=make_stage)
         streamed_compute_s += recognizer.compute_s - compute0
         whole = await recognizer.transcribe_async(samples, 0.0, settings.stt_prompt)
+        whole_text = " ".join(seg.text for seg in whole).strip()
         hypothesis = " ".join(f.text for f in stream.finals)
         reference = text_path.read_text().strip()
         out = score(reference, hypothesis)
         refs.append(_normalize(reference))
         hyps.append(_normalize(hypothesis))
-        wholes.append(_normalize(" ".join(seg.text for seg in whole)))
+        wholes.append(_normalize(whole_text))
         files.append(FileResult(
             channel=channel, name=audio_path.name, duration_s=round(len(samples) / 16000, 2),
             wer=round(out.wer, 4), wer_whole_file=round(score(reference, wholes[-1]).wer, 4),
             words=out.hits + out.substitutions + out.deletions, substitutions=out.substitutions,
             deletions=out.deletions, insertions=out.insertions, partials=len(stream.partials),
             finals=len(stream.finals), reference=reference, hypothesis=hypothesis,
-            hypothesis_whole_file=" ".join(seg.text for seg in whole).strip()))
+            hypothesis_whole_file=whole_text))
     audio_s = sum(f.duration_s for f in files)
     summary = {
         "wer": round(jiwer.process_words(refs, hyps).wer, 4),
