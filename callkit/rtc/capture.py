@@ -32,7 +32,7 @@ class LegCapture:
     transcript, and the call's clock keeps running.
     ``ear`` says who hears this leg (the other leg's :class:`EarTrack`, or None): each frame
     is relayed to it as it comes, silence while muted.
-    Audio lost on the way (packets the network or aiortc's jitter buffer dropped) leaves a hole
+    Audio lost on the way (packets the network dropped, or that came too late) leaves a hole
     in the frames' timestamps. The chunks after it are stamped past it (``holes_s`` in all),
     so the leg's clock stays the call's; nothing is put in the hole (the endpointer splices a
     turn across a short one, and a long one ends the turn, as a pause would).

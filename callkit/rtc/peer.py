@@ -12,10 +12,10 @@ import logging
 import re
 
 from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
-from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamTrack
 
 from ..deadline import keep_until_done
+from . import audio_jitter
 from .ice import loopback_only
 
 log = logging.getLogger(__name__)
@@ -123,19 +123,19 @@ class SendingPeer:
 
 
 def hear_at_once(pc: RTCPeerConnection) -> None:
-    """Release each received audio packet as soon as it is in order.
+    """Hand on each received audio packet as soon as it is in order, and every one of them.
 
     aiortc's audio jitter buffer holds 4 packets and releases one only when 4 are queued: a
-    fixed 60-80 ms on every hop. The kernel relays a leg to the other party, whose own
-    jitter buffer (a browser's NetEq) smooths the network anyway, so holding packets here
-    only adds delay: with it a voice crossed the kernel in about 0.2 s, without it in 0.1 s
+    fixed 60-80 ms on every hop, and after a lost packet it drops received ones too (see
+    :mod:`.audio_jitter`). The kernel relays a leg to the other party, whose own jitter
+    buffer (a browser's NetEq) smooths the network anyway, so holding packets here only adds
+    delay: with it a voice crossed the kernel in about 0.2 s, without it in 0.1 s
     (``callkit bench audio``). aiortc has no setting for it; its receiver's buffer is
-    replaced (aiortc is pinned, and a version without that attribute is left as it is).
+    replaced.
     """
     for transceiver in pc.getTransceivers():
-        receiver = transceiver.receiver
-        if transceiver.kind == "audio" and hasattr(receiver, "_RTCRtpReceiver__jitter_buffer"):
-            receiver._RTCRtpReceiver__jitter_buffer = JitterBuffer(capacity=16, prefetch=1)
+        if transceiver.kind == "audio":
+            audio_jitter.install(transceiver.receiver)
 
 
 async def close_pc(pc: RTCPeerConnection, timeout: float = 3.0) -> None:

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REC = load_recording("sarah_order")
 CUSTOMER_TURNS = [t for t in REC.turns if t["speaker"] == "customer"]
+PACKET_S = 0.02  # of audio in each Opus packet aiortc sends
 FAULT_AT_S = 16.0  # mid-way through "It was supposed to arrive this week, ..." (14.0-18.2 s)
 PROFILES = {
     "10% loss": Faults(start_s=FAULT_AT_S, loss=0.10),
@@ -67,11 +68,18 @@ async def test_a_bad_network_degrades_the_transcript_gracefully(profile, setting
             # drops packets around a loss, so how much arrives is not known in advance); the
             # recording ends with 4.8 s of silence, so no speech is cut off by stopping here.
             await until(heard_nothing_new(call), "the packets in flight")
+            heard_s = call.heard_s("customer")
         finally:
             await sender.close()
         await call.end()
     assert call.unfinished == []
     assert link.counts["dropped"] + link.counts["reordered"] > 0 or link.counts["delayed"] > 0
+    # Every packet that came through reached the transcriber: only what the network dropped
+    # is missing (20 ms a packet; a few at the very end may still wait for a hole behind them).
+    dropped_s = link.counts["dropped"] * PACKET_S
+    print(f"{profile}: sent {track.duration_s:.2f} s, dropped {dropped_s:.2f} s, "
+          f"heard {heard_s:.2f} s")
+    assert heard_s >= track.duration_s - dropped_s - 0.1, (heard_s, dropped_s)
 
     texts = [f.text.lower() for f in finals]
     # Before the fault: the first sentence, whole, once.
