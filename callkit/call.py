@@ -21,6 +21,7 @@ from .events import (AgentAction, AudioChunk, CallEnded, CallerID, CallStarted,
                      LegConnected, LegEnded, LegMuted, MomentFlagged,
                      SuggestionFeedback, TranscriptFinal, TranscriptPartial)
 from .journal import Journal
+from .memory import give_back_freed_memory
 from .recordings import RecordedCall, load_recording
 from .rtc.capture import RATE as capture_rate, LegCapture
 from .rtc.peer import ReceivingPeer, connect_loopback
@@ -254,3 +255,4 @@ class Call(AgentControls, LiveLegs):
                                        f"closing the {name} of call {self.call_id}"):
                 self.unfinished.append(f"close {name}")
         self.journal.close()
+        await give_back_freed_memory()  # what the call's audio and decodes used (memory.py)

@@ -11,6 +11,8 @@ from .events import Event, LatencyMark, SuggestionStarted
 # (figure name, from mark, to mark) — names follow DESIGN.md's figure keys.
 SPANS = (
     ("speech_end_to_final", "speech_end", "final"),
+    # A turn cut at max_utterance_s while the speaker talks on: from the cut to its final.
+    ("split_to_final", "split", "final"),
     ("speech_start_to_first_partial", "speech_start", "first_partial"),
     ("final_to_first_token", "final", "first_token"),
     ("speech_end_to_first_token", "speech_end", "first_token"),

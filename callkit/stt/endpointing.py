@@ -8,7 +8,7 @@ word is not cut in half.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,8 @@ class Utterance:
     end: float
     audio: np.ndarray
     speech_end: float  # end of the last voiced window, the moment the speaker stopped
+    # Cut at max_utterance_s while the speaker goes on: there is no moment they stopped.
+    split: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class Endpointer:
         rest_windows, rest_probs = self._windows[cut:], self._probs[cut:]
         rest_start = self._start + cut * WINDOW_S
         utterance = self._finish(cut)
+        if utterance is not None:
+            utterance = replace(utterance, split=True)
         self._in_speech = True
         self._windows, self._probs = rest_windows, rest_probs
         self._start = self._onset = rest_start

@@ -18,6 +18,7 @@ import re
 from rapidfuzz import fuzz
 
 from ..events import Word
+from .protocol import Recognized
 
 MAX_COMPRESSION_RATIO = 2.4
 NO_SPEECH_PROB = 0.6
@@ -93,3 +94,16 @@ def join_words(words: tuple[Word, ...]) -> str:
 
 def has_words(text: str) -> bool:
     return bool(re.search(r"[A-Za-z0-9]", text))
+
+
+def within_speech(segments: list[Recognized], speech_end: float) -> list[Recognized]:
+    """Drop words placed after the VAD heard the speaker stop (see clean_words)."""
+    kept = []
+    for seg in segments:
+        words = clean_words(seg.words, speech_end)
+        if words == seg.words:
+            kept.append(seg)
+        elif words:
+            kept.append(Recognized(text=join_words(words), start=seg.start,
+                                   end=words[-1].end, words=words, avg_logprob=seg.avg_logprob))
+    return kept

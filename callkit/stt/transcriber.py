@@ -34,7 +34,7 @@ from ..config import Settings
 from ..events import (AudioChunk, Event, LatencyMark, Leg, LegEnded, SpeechEnded,
                       SpeechStarted, TranscriptFinal, TranscriptPartial, Word)
 from .arrivals import Arrivals
-from .guards import clean_words, join_words
+from .guards import within_speech
 from .endpointing import RATE, TAIL_S, Endpointer, SpeechStart, Utterance
 from .vad import StreamingVad
 from .protocol import Recognized, Recognizer
@@ -158,7 +158,10 @@ class _LegStream:
     def _final(self, utterance: Utterance) -> None:
         self._publish(SpeechEnded(call_id=self.stage.call_id, leg=self.leg,
                                   turn=self.turn_number, t=utterance.speech_end))
-        self._mark("speech_end", self.turn_number, self.arrivals.at(utterance.speech_end))
+        if utterance.split:  # the speaker goes on: time the final from the cut, not a stop
+            self._mark("split", self.turn_number)
+        else:
+            self._mark("speech_end", self.turn_number, self.arrivals.at(utterance.speech_end))
         self.jobs.put_nowait(_FinalJob(self.turn_number, utterance))
 
     async def flush(self) -> None:
@@ -223,7 +226,7 @@ class _LegStream:
             segments = ahead.segments
         else:
             segments = await self._decode(turn, utt.start, utt.audio, final=True)
-        rest = _within_speech(segments, utt.speech_end)
+        rest = within_speech(segments, utt.speech_end)
         segments = turn.committed + rest
         self.decoding = None
         text = turn.text(rest)
@@ -232,19 +235,6 @@ class _LegStream:
         words = tuple(w for seg in segments for w in seg.words)
         self._publish(_final_event(self.stage.call_id, self.leg, job.turn, text, words, utt))
         self._mark("final", job.turn)
-
-
-def _within_speech(segments: list[Recognized], speech_end: float) -> list[Recognized]:
-    """Drop words placed after the VAD heard the speaker stop (see guards.clean_words)."""
-    kept = []
-    for seg in segments:
-        words = clean_words(seg.words, speech_end)
-        if words == seg.words:
-            kept.append(seg)
-        elif words:
-            kept.append(Recognized(text=join_words(words), start=seg.start,
-                                   end=words[-1].end, words=words, avg_logprob=seg.avg_logprob))
-    return kept
 
 
 def _final_event(call_id: str, leg: Leg, turn: int, text: str, words: tuple[Word, ...],

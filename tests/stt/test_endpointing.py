@@ -67,6 +67,8 @@ def test_a_long_turn_is_split_at_a_pause_not_mid_word():
     out = run(Endpointer(max_utterance_s=4.0), span)
     utterances = [u for u in out if isinstance(u, Utterance)]
     assert len(utterances) >= 2
+    # Each cut is marked as one (the speaker went on), the turn's real end is not.
+    assert [u.split for u in utterances] == [True] * (len(utterances) - 1) + [False]
     for a, b in zip(utterances, utterances[1:]):
         assert a.end == pytest.approx(b.start, abs=1e-6)  # nothing lost at a cut
     # The cut falls where the VAD heard little speech.

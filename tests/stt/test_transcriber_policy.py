@@ -90,6 +90,22 @@ async def test_partials_precede_their_final_and_finals_never_repeat():
         assert order.index("speech_end") < order.index("final")
 
 
+async def test_a_turn_cut_for_length_is_timed_from_the_cut_not_as_a_speech_end():
+    """Speech end -> final counts only turns whose speaker stopped: a turn cut at
+    max_utterance_s while the speaker goes on is timed as split -> final instead."""
+    probs = pattern((0.5, 0.0), (9.0, 0.9), (1.0, 0.0), (2.0, 0.9), (1.0, 0.0))
+    events = await run(probs, ClockRecognizer(), max_utterance_s=4.0)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    marks = {(e.turn, e.name) for e in events if isinstance(e, LatencyMark)}
+    ends = {f.turn: [n for n in ("split", "speech_end") if (f.turn, n) in marks]
+            for f in finals}
+    assert all(len(names) == 1 for names in ends.values()), ends
+    # The 9 s of speech is cut (at least twice); the 2 s turn after the pause really ends.
+    assert sum(names == ["split"] for names in ends.values()) >= 2, ends
+    last = finals[-1]
+    assert last.start >= 10.0 and ends[last.turn] == ["speech_end"], ends
+
+
 async def test_a_backlog_thins_partials_but_keeps_every_final():
     probs = pattern(*[(s, p) for _ in range(6) for s, p in ((2.0, 0.9), (0.8, 0.0))])
     slow = ClockRecognizer(delay=0.4)  # slower than the audio arrives at this speed

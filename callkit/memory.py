@@ -1,0 +1,39 @@
+"""Gives the heap memory an ended call freed back to the operating system.
+
+A call allocates and frees a great deal on several threads (Opus frames on aiortc's decoder
+threads, resampled audio, whisper's windows on its worker). glibc's malloc keeps freed
+memory in per-thread arenas for reuse, and the pages between chunks still in use stay
+resident: over hours of calls the process grows though nothing leaks. ``malloc_trim(0)``
+hands every arena's free pages back (docs/RELIABILITY.md, "Soak": 8 lines for 8 minutes
+of calls, memory 70 MB lower at the same load). Other C libraries (musl, macOS) have no
+such call; there this does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+
+
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim  # the process's own symbols: glibc's, if linked
+    except (AttributeError, OSError):
+        return None
+
+
+_malloc_trim_fn = _malloc_trim()
+
+
+def can_give_back() -> bool:
+    return _malloc_trim_fn is not None
+
+
+async def give_back_freed_memory() -> None:
+    """Trim the heap on a worker thread (it walks every arena: 10-50 ms with 8 calls live)."""
+    if _malloc_trim_fn is None:
+        return
+    try:
+        await asyncio.to_thread(_malloc_trim_fn, 0)
+    except RuntimeError:  # the process is exiting (no new threads): its memory goes anyway
+        pass
