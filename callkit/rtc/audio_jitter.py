@@ -35,8 +35,8 @@ class AudioJitterBuffer:
     """Orders a leg's audio packets and hands each one on as soon as nothing before it can
     still come; ``deliver(packet, frame)`` receives them in sequence order.
 
-    ``late`` counts packets that came after their place was given up, ``skipped`` the
-    packets that never came (both for the figures; neither is ever handed on).
+    ``late`` counts packets that came after their place was given up (they are dropped, so
+    the audio never goes back in time), ``skipped`` the packets given up for lost.
     """
 
     def __init__(self, deliver: Callable[[RtpPacket, JitterFrame], None], *,
