@@ -115,7 +115,8 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
     summary = tracker.summary()
     return {"calls": n, "legs": 2 * n, "wall_s": round(wall, 1),
             **{k: summary.get(k) for k in LATENCIES},
-            "finals": summary.get("speech_end_to_final_n", 0),
+            "finals": sum(summary.get(f"{span}_n", 0)
+                          for span in ("speech_end_to_final", "split_to_final")),
             "audio_lost_s": round(lost, 2), "audio_lost_pct": round(100 * lost / sent, 2),
             "cpu_pct": round(100 * cpu_s / wall / (os.cpu_count() or 1), 1),
             # The one whisper worker every call shares: near 100% it is what limits the level.
