@@ -3,7 +3,7 @@ import pytest
 
 from callkit.recordings import load_recording
 from callkit.rtc.sources import read_audio
-from callkit.stt.endpointing import Endpointer, SpeechStart, Utterance
+from callkit.stt.endpointing import PRE_ROLL_S, Endpointer, SpeechStart, Utterance
 from callkit.stt.vad import StreamingVad
 
 RATE = 16000
@@ -43,7 +43,7 @@ def test_turns_of_a_scripted_leg_are_found_with_their_times():
     starts = [s for s in out if isinstance(s, SpeechStart)]
     assert len(utterances) == len(expected) == len(starts)
     for utt, turn in zip(utterances, expected):
-        assert utt.start == pytest.approx(turn["start_s"], abs=0.35)
+        assert utt.start == pytest.approx(turn["start_s"] - PRE_ROLL_S, abs=0.35)
         assert utt.speech_end == pytest.approx(turn["end_s"], abs=0.35)
         # The pre-roll and tail keep the soft start and end of every word.
         assert utt.start <= turn["start_s"] + 0.05 and utt.end >= turn["end_s"] - 0.05

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from callkit.stt.endpointing import WINDOW, WINDOW_S, Endpointer, SpeechStart, Utterance
+from callkit.stt.endpointing import (PRE_ROLL_S, TAIL_S, WINDOW, WINDOW_S, Endpointer,
+                                     SpeechStart, Utterance)
 
 
 class ScriptedVad:
@@ -45,8 +46,8 @@ def test_a_turn_ends_after_the_configured_silence():
     assert [type(e) for e in out] == [SpeechStart, Utterance]
     utt = out[1]
     assert utt.speech_end == pytest.approx(3.0, abs=WINDOW_S)
-    assert utt.start == pytest.approx(1.0 - 0.3, abs=2 * WINDOW_S)  # pre-roll kept
-    assert utt.end == pytest.approx(3.0 + 0.25, abs=2 * WINDOW_S)  # tail kept
+    assert utt.start == pytest.approx(1.0 - PRE_ROLL_S, abs=2 * WINDOW_S)  # pre-roll kept
+    assert utt.end == pytest.approx(3.0 + TAIL_S, abs=2 * WINDOW_S)  # tail kept
     # The audio is exactly the input between start and end.
     assert utt.audio[0] == pytest.approx(round(utt.start * 16000), abs=1)
     assert len(utt.audio) == pytest.approx((utt.end - utt.start) * 16000, abs=1)
@@ -103,9 +104,9 @@ def test_a_turn_is_spliced_across_lost_packets_and_the_clock_catches_up_after_it
     first, second = [e for e in run_with_holes(probs, lost, silence_s=0.5)
                      if isinstance(e, Utterance)]
     assert np.all(np.diff(first.audio) == 1)  # whole: the words on both sides of each hole
-    assert first.start == pytest.approx(1.0 - 0.3, abs=2 * WINDOW_S)
+    assert first.start == pytest.approx(1.0 - PRE_ROLL_S, abs=2 * WINDOW_S)
     # The second turn starts 4.0 s into the received audio: 4.2 s into the call.
-    assert second.start == pytest.approx(4.2 - 0.3, abs=2 * WINDOW_S)
+    assert second.start == pytest.approx(4.2 - PRE_ROLL_S, abs=2 * WINDOW_S)
     assert second.speech_end == pytest.approx(5.2, abs=2 * WINDOW_S)
 
 
