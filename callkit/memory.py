@@ -5,7 +5,7 @@ threads, resampled audio, whisper's windows on its worker). glibc's malloc keeps
 memory in per-thread arenas for reuse, and the pages between chunks still in use stay
 resident: over hours of calls the process grows though nothing leaks. ``malloc_trim(0)``
 hands every arena's free pages back (docs/RELIABILITY.md, "Soak": over 4 hours of calls, 8
-at a time, memory 50-80 MB lower at the same load). Other C libraries (musl, macOS) have no
+at a time, memory 50-90 MB lower at the same load). Other C libraries (musl, macOS) have no
 such call; there this does nothing.
 """
 
