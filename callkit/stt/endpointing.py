@@ -16,7 +16,7 @@ from .vad import WINDOW, StreamingVad
 
 RATE = 16000
 WINDOW_S = WINDOW / RATE
-PRE_ROLL_S = 0.5   # audio kept before the first voiced window: onsets are soft (SPEED.md)
+PRE_ROLL_S = 0.3   # audio kept before the first voiced window: onsets are soft (SPEED.md)
 TAIL_S = 0.25      # audio kept after the last voiced window
 MIN_VOICED_S = 0.2  # shorter bursts (clicks, breaths) are not turns
 
