@@ -64,9 +64,9 @@ async def test_a_bad_network_degrades_the_transcript_gracefully(profile, setting
         try:
             await sender.accept(await call.answer("customer", await sender.offer()))
             await until(lambda: track.finished.is_set(), "the customer's recording to play")
-            # What is still in flight arrives within milliseconds (aiortc's jitter buffer also
-            # drops packets around a loss, so how much arrives is not known in advance); the
-            # recording ends with 4.8 s of silence, so no speech is cut off by stopping here.
+            # What is still in flight arrives within milliseconds (how many packets were
+            # dropped is known only once it has); the recording ends with 4.8 s of silence,
+            # so no speech is cut off by stopping here.
             await until(heard_nothing_new(call), "the packets in flight")
             heard_s = call.heard_s("customer")
         finally:
