@@ -92,12 +92,13 @@ def install(receiver) -> AudioJitterBuffer | None:
     What it replaces and feeds are private parts of aiortc's ``RTCRtpReceiver`` (aiortc is
     pinned); a version without them keeps its own buffer, and None is returned.
     """
-    def part(name: str):
-        return getattr(receiver, f"_RTCRtpReceiver__{name}")
-
+    private = "_RTCRtpReceiver__"
     names = ("jitter_buffer", "codecs", "decoder_queue", "decoder_thread", "timestamp_mapper")
-    if not all(hasattr(receiver, f"_RTCRtpReceiver__{name}") for name in names):
+    if not all(hasattr(receiver, private + name) for name in names):
         return None
+
+    def part(name: str):
+        return getattr(receiver, private + name)
 
     def decode(packet: RtpPacket, frame: JitterFrame) -> None:
         # What aiortc's receiver does with the one frame its own buffer returns.
@@ -107,5 +108,5 @@ def install(receiver) -> AudioJitterBuffer | None:
         part("decoder_queue").put((part("codecs")[packet.payload_type], frame))
 
     buffer = AudioJitterBuffer(decode)
-    receiver._RTCRtpReceiver__jitter_buffer = buffer
+    setattr(receiver, private + "jitter_buffer", buffer)
     return buffer
