@@ -118,9 +118,10 @@ class LatencyMark(Event):
     which the speaker started or stopped reached the kernel), first_partial, final,
     first_token (of a suggestion answering the final), early_token (of one answering a
     partial, before the speaker stopped), suggestion_done, shown (a view of the agent's
-    console painted the word that first_token marks); ``wall`` is when it happened. Other names are timed but not stored
-    per turn: split (a turn cut at max_utterance_s while its speaker talks on, instead of
-    speech_end), and a model engine's model_first_token and model_done.
+    console painted the word that first_token marks); ``wall`` is when it happened. Other
+    names are timed but not stored per turn: split (a turn cut at max_utterance_s while its
+    speaker talks on, instead of speech_end), and a model engine's model_first_token and
+    model_done.
     """
 
     leg: Leg
