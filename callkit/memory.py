@@ -25,6 +25,34 @@ def _malloc_trim():
 _malloc_trim_fn = _malloc_trim()
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def _mallinfo2():
+    try:
+        fn = ctypes.CDLL(None).mallinfo2  # glibc 2.33 and later
+    except (AttributeError, OSError):
+        return None
+    fn.restype = _MallInfo2
+    return fn
+
+
+_mallinfo2_fn = _mallinfo2()
+
+
+def heap_mb() -> tuple[float, float] | None:
+    """What C code holds from malloc, over every arena: (in use, freed but kept), in MB;
+    None without glibc. Tells memory that is held (a cache, a leak) from memory that is
+    only fragmented (freed, and kept resident between chunks in use)."""
+    if _mallinfo2_fn is None:
+        return None
+    info = _mallinfo2_fn()
+    return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
+
+
 def can_give_back() -> bool:
     return _malloc_trim_fn is not None
 

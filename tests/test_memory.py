@@ -1,11 +1,15 @@
-"""memory.give_back_freed_memory: freed heap goes back to the operating system."""
+"""callkit.memory: freed heap goes back to the operating system, and what the heap holds."""
 
 import subprocess
 import sys
+import threading
+
+from pathlib import Path
 
 import pytest
 
-from callkit.memory import can_give_back
+from callkit.bench.memory_use import anonymous_by_kind_mb, memory_use
+from callkit.memory import can_give_back, heap_mb
 
 # A fragmented heap: 200 MB of 2 kB blocks, one in 64 kept. glibc keeps the pages between
 # the survivors resident until it is asked to trim.
@@ -29,3 +33,32 @@ def test_a_fragmented_heap_is_given_back():
                          text=True, check=True, timeout=120).stdout
     freed, trimmed = map(float, out.split())
     assert freed - trimmed > 100, (freed, trimmed)
+
+
+@pytest.mark.skipif(heap_mb() is None, reason="glibc's mallinfo2 only")
+def test_the_heap_counts_what_c_code_holds_and_what_it_freed():
+    before, _ = heap_mb()
+    held = [bytearray(4000) for _ in range(10_000)]  # 40 MB from malloc, in small chunks
+    in_use, _ = heap_mb()
+    del held[::2]
+    after, freed_kept = heap_mb()
+    assert in_use - before > 35 and in_use - after > 15 and freed_kept > 15
+
+
+def test_the_benchmarks_read_where_memory_is():
+    use = memory_use()
+    assert use["rss_mb"] > 0
+    if Path("/proc/self/smaps_rollup").exists():
+        assert 0 < use["anonymous_mb"] < use["rss_mb"]
+
+
+@pytest.mark.skipif(heap_mb() is None or not Path("/proc/self/smaps").exists(),
+                    reason="glibc and Linux's /proc")
+def test_memory_a_thread_allocates_is_counted_in_the_thread_arenas():
+    before = anonymous_by_kind_mb()
+    held = []
+    worker = threading.Thread(target=lambda: held.extend(bytearray(3000) for _ in range(10_000)))
+    worker.start()
+    worker.join()
+    after = anonymous_by_kind_mb()
+    assert after["thread_arenas_mb"] - before["thread_arenas_mb"] > 20, (before, after)

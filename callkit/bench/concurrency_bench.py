@@ -29,7 +29,7 @@ from ..recordings import RecordedCall
 from ..rtc.sources import read_audio, write_wav
 from ..store.seed import seed
 from ..stt.engines import shared_recognizer
-from .soak_bench import rss_mb
+from .memory_use import rss_mb
 from .thread_cpu import ThreadCpu
 
 MAX_END_TO_FINAL_P95_S = 1.5

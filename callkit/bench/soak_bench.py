@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import resource
 import statistics
 import tempfile
 import threading
@@ -39,6 +38,7 @@ from ..journal import Journal
 from ..metrics import LatencyTracker
 from ..recordings import list_recordings
 from ..store.seed import seed
+from .memory_use import anonymous_by_kind_mb, memory_use, peak_rss_mb
 
 # Threads of pools that are bounded and shared by every call (created on first use).
 POOL_THREADS = ("callkit-stt", "callkit-db", "asyncio_", "tqdm_monitor")
@@ -55,9 +55,11 @@ class Snapshot:
     open_files: int | None
     journals: int          # journals alive that no call held by the center owns
     calls_held: int
-    # Where memory lives, to tell a growing cache from a leak: objects the Python garbage
-    # collector tracks, and what DuckDB reports holding (its buffer pool and the rest).
+    # Where memory lives, to tell a growing cache from a leak from fragmentation: objects
+    # the Python garbage collector tracks, what DuckDB reports holding (its buffer pool and
+    # the rest), the anonymous part of resident memory and what malloc holds (memory_use).
     python_objects: int
+    memory: dict
     duckdb_mb: float = 0.0
 
     def row(self, phase: str, calls: int, call_time_min: float) -> dict:
@@ -65,34 +67,20 @@ class Snapshot:
                 "rss_mb": round(self.rss_mb, 1), "tasks": self.tasks, "threads": self.threads,
                 "peers": self.peers, "open_files": self.open_files,
                 "journals": self.journals, "calls_held": self.calls_held,
-                "python_objects": self.python_objects, "duckdb_mb": round(self.duckdb_mb, 1)}
+                "python_objects": self.python_objects, "duckdb_mb": round(self.duckdb_mb, 1),
+                **{k: v for k, v in self.memory.items() if k != "rss_mb"}}
 
 
-def by_thirds(trail: list[tuple[float, float]]) -> list[float]:
+def by_thirds(trail: list[tuple]) -> list[float]:
     """Median resident memory as the calls of each third of the soak ended: a leak climbs
     from the middle third to the last; a cache still filling after the warm-up shows in the
     first third only."""
-    rss = [mb for _, mb in trail]
+    rss = [point[1] for point in trail]
     n = len(rss) // 3
     if n == 0:
         return []
     return [round(statistics.median(part), 1)
             for part in (rss[:n], rss[n:2 * n], rss[2 * n:])]
-
-
-def rss_mb() -> float:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak: the best we have
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
 def open_files() -> int | None:
@@ -109,14 +97,15 @@ def snapshot(center: CallCenter) -> Snapshot:
     current = asyncio.current_task()
     objects = gc.get_objects()
     held = {id(call.journal) for call in center.calls.values()}
+    memory = memory_use()
     return Snapshot(
-        rss_mb=rss_mb(),
+        rss_mb=memory["rss_mb"],
         tasks=sum(1 for t in asyncio.all_tasks() if t is not current and not t.done()),
         threads=len(call_threads()),
         peers=sum(1 for o in objects if isinstance(o, RTCPeerConnection)),
         open_files=open_files(),
         journals=sum(1 for o in objects if isinstance(o, Journal) and id(o) not in held),
-        calls_held=len(center.calls), python_objects=len(objects))
+        calls_held=len(center.calls), python_objects=len(objects), memory=memory)
 
 
 async def measured(center: CallCenter, baseline: Snapshot | None = None) -> Snapshot:
@@ -125,6 +114,7 @@ async def measured(center: CallCenter, baseline: Snapshot | None = None) -> Snap
     used, = await center.db.run(lambda con: con.execute(
         "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone())
     now.duckdb_mb = used / 2**20
+    now.memory.update(anonymous_by_kind_mb() or {})
     return now
 
 
@@ -169,7 +159,8 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
             played = [0.0] * lines
             calls = [0] * lines
             cut_short = []  # calls whose last words or summary ran out of time (fell behind)
-            trail = []  # (call time played so far, resident memory) as each call ends
+            # (call time played so far, resident memory, malloc's in use) as each call ends
+            trail = []
             bar = tqdm(total=lines * minutes, desc="soak", unit="call-min",
                        bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} call-min [{elapsed}<"
                                   "{remaining}{postfix}]", disable=not progress)
@@ -181,7 +172,9 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
                     played[number] += call.duration_s
                     cut_short.extend(call.unfinished[:1])
                     calls[number] += 1
-                    trail.append((round(sum(played) / 60, 2), round(rss_mb(), 1)))
+                    now = memory_use()
+                    trail.append((round(sum(played) / 60, 2), now["rss_mb"],
+                                  now["malloc_in_use_mb"]))
                     bar.update(min(call.duration_s / 60, bar.total - bar.n))
                     bar.set_postfix(calls=sum(calls), rss_mb=round(trail[-1][1]))
 
@@ -218,7 +211,7 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
         **{k: v for k, v in tracker.summary().items() if k.startswith("speech_end_to_final")},
     }
     return {"summary": summary, "rows": rows, "threads_left": leftover,
-            "rss_mb_by_call_time_min": trail}
+            "memory_by_call_time_min": trail}
 
 
 def run_soak(settings: Settings, **options) -> dict:

@@ -9,7 +9,8 @@ import argparse
 from ..config import Settings
 
 TABLE = ["phase", "calls", "call_time_min", "rss_mb", "tasks", "threads", "peers",
-         "open_files", "journals", "calls_held", "python_objects", "duckdb_mb"]
+         "open_files", "journals", "calls_held", "python_objects", "duckdb_mb", "anonymous_mb", "malloc_in_use_mb", "malloc_free_mb", "main_heap_mb", "thread_arenas_mb",
+         "other_anonymous_mb"]
 
 
 def add_soak_command(bench: argparse._SubParsersAction) -> None:
@@ -49,6 +50,6 @@ def cmd_bench_soak(args: argparse.Namespace) -> int:
     if args.json:
         write_json(args.json, summary, phases=result["rows"],
                    threads_left=result["threads_left"],
-                   rss_mb_by_call_time_min=result["rss_mb_by_call_time_min"])
+                   memory_by_call_time_min=result["memory_by_call_time_min"])
         print(f"\nwrote {args.json}")
     return 0
