@@ -5,9 +5,10 @@ leave behind.
 peers over loopback, whisper, the rules assistant and a seeded DuckDB file (as ``callkit
 demo`` does), at ``speed`` times real time, until each line has played ``minutes`` of call
 time. First ``warmup_rounds`` rounds (one call per line, all at once) warm up the model,
-the pools, the caches and the center's store of ended calls (by default enough rounds to
-fill it: it keeps the last ``KEEP_ENDED``, so memory grows by design until then); then the
-process is measured, and measured again once every call has ended:
+the pools, the caches, malloc's arenas and the center's store of ended calls (by default
+``WARMUP_ROUNDS``, and at least enough to fill the store: it keeps the last ``KEEP_ENDED``,
+so memory grows by design until then); then the process is measured, and measured again
+once every call has ended:
 
 - resident memory after the warm-up and at the end (both with no call live, so they compare
   like with like), and the peak; and its median as the calls of each third of the soak
@@ -42,6 +43,9 @@ from .memory_use import anonymous_by_kind_mb, memory_use, peak_rss_mb
 
 # Threads of pools that are bounded and shared by every call (created on first use).
 POOL_THREADS = ("callkit-stt", "callkit-db", "asyncio_", "tqdm_monitor")
+# Two full soaks (8 lines) rose for about 100 calls, 12 rounds, then held within 2.5% for
+# the last 140 minutes of call time (docs/RELIABILITY.md, "Soak"): the warm-up plays them.
+WARMUP_ROUNDS = 12
 SETTLE_S = 15.0  # how long closing peers and their threads get to finish after the last call
 COUNTS = ("tasks", "threads", "peers", "open_files", "journals")
 
@@ -137,7 +141,7 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
 
     names = names or list_recordings()
     if warmup_rounds is None:
-        warmup_rounds = -(-KEEP_ENDED // lines)  # rounds until the store of ended calls is full
+        warmup_rounds = max(WARMUP_ROUNDS, -(-KEEP_ENDED // lines))  # and fill the store
     tracker = LatencyTracker()
 
     def observe(event) -> None:

@@ -23,8 +23,9 @@ def add_soak_command(bench: argparse._SubParsersAction) -> None:
                       help="replay speed, times real time (default 1: 8 calls at once take "
                            "a 2-core machine's whole CPU; faster falls behind)")
     soak.add_argument("--warmup-rounds", type=int,
-                      help="rounds of one call per line before measuring (default: enough "
-                           "to fill the center's store of ended calls, 3 for 8 lines)")
+                      help="rounds of one call per line before measuring (default 12, "
+                           "where memory stops rising, and enough to fill the center's "
+                           "store of ended calls)")
     soak.add_argument("--json", help="also write the figures to this JSON file")
     soak.add_argument("--quiet", action="store_true", help="no progress bars")
     soak.set_defaults(func=cmd_bench_soak)
