@@ -44,9 +44,10 @@ _mallinfo2_fn = _mallinfo2()
 
 
 def heap_mb() -> tuple[float, float] | None:
-    """What C code holds from malloc, over every arena: (in use, freed but kept), in MB;
-    None without glibc. Tells memory that is held (a cache, a leak) from memory that is
-    only fragmented (freed, and kept resident between chunks in use)."""
+    """What C code holds from malloc, over every arena: (in use, freed but not returned to
+    the system), in MB; None without glibc. Tells memory that is held (a cache, a leak)
+    from memory that is only fragmented (freed, kept between chunks in use; a trim makes
+    its whole pages non-resident but malloc still counts them)."""
     if _mallinfo2_fn is None:
         return None
     info = _mallinfo2_fn()

@@ -43,8 +43,8 @@ from .memory_use import anonymous_by_kind_mb, memory_use, peak_rss_mb
 
 # Threads of pools that are bounded and shared by every call (created on first use).
 POOL_THREADS = ("callkit-stt", "callkit-db", "asyncio_", "tqdm_monitor")
-# Two full soaks (8 lines) rose for about 100 calls, 12 rounds, then held within 2.5% for
-# the last 140 minutes of call time (docs/RELIABILITY.md, "Soak"): the warm-up plays them.
+# From a 3-round warm-up a full soak (8 lines) rose for about 100 minutes of call time,
+# then held; from 12 rounds (96 calls) it stayed within 10% (docs/RELIABILITY.md, "Soak").
 WARMUP_ROUNDS = 12
 SETTLE_S = 15.0  # how long closing peers and their threads get to finish after the last call
 COUNTS = ("tasks", "threads", "peers", "open_files", "journals")

@@ -9,8 +9,9 @@ import argparse
 from ..config import Settings
 
 TABLE = ["phase", "calls", "call_time_min", "rss_mb", "tasks", "threads", "peers",
-         "open_files", "journals", "calls_held", "python_objects", "duckdb_mb", "anonymous_mb", "malloc_in_use_mb", "malloc_free_mb", "main_heap_mb", "thread_arenas_mb",
-         "other_anonymous_mb"]
+         "open_files", "journals", "calls_held", "python_objects", "duckdb_mb",
+         "anonymous_mb", "malloc_in_use_mb", "malloc_free_mb", "main_heap_mb",
+         "thread_arenas_mb", "other_anonymous_mb"]
 
 
 def add_soak_command(bench: argparse._SubParsersAction) -> None:
