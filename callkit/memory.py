@@ -15,14 +15,14 @@ import asyncio
 import ctypes
 
 
-def _malloc_trim():
+def _libc(name: str):
     try:
-        return ctypes.CDLL(None).malloc_trim  # the process's own symbols: glibc's, if linked
+        return getattr(ctypes.CDLL(None), name)  # the process's own symbols: glibc's, if linked
     except (AttributeError, OSError):
         return None
 
 
-_malloc_trim_fn = _malloc_trim()
+_malloc_trim_fn = _libc("malloc_trim")
 
 
 class _MallInfo2(ctypes.Structure):
@@ -31,16 +31,9 @@ class _MallInfo2(ctypes.Structure):
         "fordblks", "keepcost")]
 
 
-def _mallinfo2():
-    try:
-        fn = ctypes.CDLL(None).mallinfo2  # glibc 2.33 and later
-    except (AttributeError, OSError):
-        return None
-    fn.restype = _MallInfo2
-    return fn
-
-
-_mallinfo2_fn = _mallinfo2()
+_mallinfo2_fn = _libc("mallinfo2")  # glibc 2.33 and later
+if _mallinfo2_fn is not None:
+    _mallinfo2_fn.restype = _MallInfo2
 
 
 def heap_mb() -> tuple[float, float] | None:

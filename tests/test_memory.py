@@ -13,10 +13,9 @@ from callkit.memory import can_give_back, heap_mb
 # A fragmented heap: 200 MB of 2 kB blocks, one in 64 kept. glibc keeps the pages between
 # the survivors resident until it is asked to trim.
 FRAGMENT_AND_TRIM = """
-import asyncio, os
+import asyncio
+from callkit.bench.memory_use import rss_mb
 from callkit.memory import give_back_freed_memory
-def rss_mb():
-    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 blocks = [bytearray(2000) for _ in range(100_000)]
 kept = blocks[::64]
 del blocks

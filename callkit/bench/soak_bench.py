@@ -39,7 +39,8 @@ from ..journal import Journal
 from ..metrics import LatencyTracker
 from ..recordings import list_recordings
 from ..store.seed import seed
-from .memory_use import anonymous_by_kind_mb, memory_use, peak_rss_mb
+from ..memory import heap_mb
+from .memory_use import anonymous_by_kind_mb, memory_use, peak_rss_mb, rss_mb
 
 # Threads of pools that are bounded and shared by every call (created on first use).
 POOL_THREADS = ("callkit-stt", "callkit-db", "asyncio_", "tqdm_monitor")
@@ -176,9 +177,9 @@ async def soak(settings: Settings, *, lines: int = 8, minutes: float = 30.0,
                     played[number] += call.duration_s
                     cut_short.extend(call.unfinished[:1])
                     calls[number] += 1
-                    now = memory_use()
-                    trail.append((round(sum(played) / 60, 2), now["rss_mb"],
-                                  now["malloc_in_use_mb"]))
+                    heap = heap_mb()
+                    trail.append((round(sum(played) / 60, 2), round(rss_mb(), 1),
+                                  heap and round(heap[0], 1)))
                     bar.update(min(call.duration_s / 60, bar.total - bar.n))
                     bar.set_postfix(calls=sum(calls), rss_mb=round(trail[-1][1]))
 
