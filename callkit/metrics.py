@@ -16,6 +16,9 @@ SPANS = (
     ("speech_start_to_first_partial", "speech_start", "first_partial"),
     ("final_to_first_token", "final", "first_token"),
     ("speech_end_to_first_token", "speech_end", "first_token"),
+    # A suggestion answering a partial, while the speaker was still talking: how long before
+    # they stopped its first word came. Kept apart so it cannot flatter the figures above.
+    ("early_token_before_speech_end", "early_token", "speech_end"),
     ("final_to_suggestion_done", "final", "suggestion_done"),
     # A model engine's own answer (assistant/model_cards.py), shown or not.
     ("final_to_first_model_token", "final", "model_first_token"),

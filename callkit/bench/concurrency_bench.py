@@ -6,7 +6,10 @@ real part: aiortc peers over loopback, the VAD, whisper, the rules assistant, th
 a seeded DuckDB file. Per level: latencies (p50/p95), audio lost on the way (sent minus
 heard), the process's CPU use, how busy the one shared whisper worker was (what limits the
 level once it nears 100%) and how much of that was finals, and peak resident memory while the
-level ran.
+level ran. And how much load changed what was written: the first recording's copies at each
+level against the same recording played alone (level 1), as a word error rate
+(``transcript_change_vs_alone_pct``; the calls have no reference transcript, so this is the
+issue's "accuracy no worse than 1 call", not an accuracy).
 
 ``max_concurrent_calls`` is the largest level whose p95 speech end → final stays within
 ``MAX_END_TO_FINAL_P95_S``; ``rss_one_call_mb`` is the peak with one call and
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from ..center import CallCenter
 from ..config import Settings
-from ..events import LatencyMark
+from ..events import LatencyMark, TranscriptFinal
 from ..metrics import LatencyTracker
 from ..recordings import RecordedCall
 from ..rtc.sources import read_audio, write_wav
@@ -82,16 +85,42 @@ class _PeakRss:
         return max(self.peak, rss_mb())
 
 
-async def _play(center: CallCenter, recording: RecordedCall, observe) -> float:
-    """Play one call; the seconds of audio heard over both legs."""
+async def _play(center: CallCenter, recording: RecordedCall, observe) -> tuple[float, dict]:
+    """Play one call; the seconds of audio heard over both legs, and what each leg said (its
+    finals in order)."""
+    finals: dict[str, list[tuple[float, str]]] = {leg: [] for leg in recording.legs}
+
+    def keep(event) -> None:
+        observe(event)
+        if isinstance(event, TranscriptFinal):
+            finals[event.leg].append((event.start, event.text))
+
     call = center.new_call(title=recording.title)
-    call.subscribe(observe, name="bench")
+    call.subscribe(keep, name="bench")
     call.start()
     try:
         await call.replay(recording)
-        return sum(call.heard_s(leg) for leg in recording.legs)
+        heard = sum(call.heard_s(leg) for leg in recording.legs)
     finally:
         await call.end()
+    return heard, {leg: " ".join(text for _, text in sorted(said))
+                   for leg, said in finals.items()}
+
+
+def transcript_change_pct(alone: dict[str, str], copies: list[dict[str, str]]) -> float | None:
+    """Word error rate of ``copies`` (what each leg said, in calls played beside others)
+    against ``alone`` (the same recording played by itself), over every leg of every copy."""
+    from .stt_eval import score
+
+    if not copies or not " ".join(alone.values()).strip():
+        return None
+    errors = words = 0
+    for copy in copies:
+        for leg, text in copy.items():
+            out = score(alone[leg], text)
+            errors += out.substitutions + out.deletions + out.insertions
+            words += out.substitutions + out.deletions + out.hits
+    return round(100 * errors / max(words, 1), 2)
 
 
 async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
@@ -107,7 +136,8 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
     cpu0, wall0 = os.times(), time.monotonic()
     decode0, finals0 = recognizer.compute_s, recognizer.final_compute_s
     picked = [calls[i % len(calls)] for i in range(n)]
-    heard = await asyncio.gather(*(_play(center, call, observe) for call, _ in picked))
+    played = await asyncio.gather(*(_play(center, call, observe) for call, _ in picked))
+    heard = [h for h, _ in played]
     cpu1, wall = os.times(), time.monotonic() - wall0
     cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     sent = sum(s for _, s in picked)
@@ -126,7 +156,10 @@ async def run_level(center: CallCenter, calls: list[tuple[RecordedCall, float]],
             "whisper_finals_pct": round(100 * (recognizer.final_compute_s - finals0) / wall, 1),
             "peak_rss_mb": round(await rss.stop(), 1),
             # What the CPU went to: whisper's native threads against everything else.
-            **await threads.stop(wall)}
+            **await threads.stop(wall),
+            # What the first recording's copies said, compared across levels by bench().
+            "said": [said for (call, _), (_, said) in zip(picked, played)
+                     if call.id == calls[0][0].id]}
 
 
 async def bench(folder: Path, settings: Settings, levels: list[int], seconds: float,
@@ -145,6 +178,11 @@ async def bench(folder: Path, settings: Settings, levels: list[int], seconds: fl
             rows = []
             for n in tqdm(levels, desc="bench concurrency", unit="level", disable=not progress):
                 rows.append(await run_level(center, calls, n))
+            alone = next((row["said"][0] for row in rows if row["calls"] == 1), None)
+            for row in rows:
+                said = row.pop("said")
+                row["transcript_change_vs_alone_pct"] = (
+                    None if alone is None else transcript_change_pct(alone, said))
             return rows
 
 
@@ -159,7 +197,7 @@ def summary_of(rows: list[dict]) -> dict[str, float]:
 
     out = summary_by_count(rows, "calls", "calls", (
         "speech_end_to_final_p50_s", "speech_end_to_final_p95_s", "audio_lost_pct", "cpu_pct",
-        "peak_rss_mb"))
+        "peak_rss_mb", "transcript_change_vs_alone_pct"))
     out["max_concurrent_calls"] = 0
     for row in sorted(rows, key=lambda r: r["calls"]):  # the first level past it ends the count
         p95 = row["speech_end_to_final_p95_s"]

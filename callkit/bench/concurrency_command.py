@@ -13,7 +13,7 @@ TABLE = ["calls", "legs", "wall_s", "finals", "speech_end_to_final_p50_s",
          "speech_end_to_final_p95_s", "speech_start_to_first_partial_p50_s",
          "final_to_first_token_p50_s", "audio_lost_pct", "cpu_pct", "whisper_busy_pct",
          "whisper_finals_pct", "cpu_native_pct", "cpu_event_loop_pct", "cpu_thread_pools_pct",
-         "peak_rss_mb"]
+         "transcript_change_vs_alone_pct", "peak_rss_mb"]
 
 
 def add_concurrency_command(bench: argparse._SubParsersAction) -> None:

@@ -131,6 +131,9 @@ def test_bench_concurrency_measures_each_level_and_the_capacity(tmp_path):
     assert all(row["finals"] > 0 and row["peak_rss_mb"] > 0 for row in levels)
     assert all(0 < row["whisper_finals_pct"] <= row["whisper_busy_pct"] for row in levels)
     assert all(row["cpu_native_pct"] > 0 and row["cpu_event_loop_pct"] > 0 for row in levels)
+    # The first recording played alone is the reference the others are compared with.
+    assert levels[0]["transcript_change_vs_alone_pct"] == 0.0
+    assert 0 <= levels[1]["transcript_change_vs_alone_pct"] <= 100
     assert summary["rss_one_call_mb"] > 0 and "rss_per_extra_call_mb" in summary
     assert "speech_end_to_final_2calls_p95_s" in summary
     assert summary["max_concurrent_calls"] in (0, 1, 2)
