@@ -15,11 +15,15 @@ floor of its own (the recognizer gives it the partials' floor).
 Whisper was trained on 30 s windows and, given too little padding, can loop or run on. So:
 a window never shrinks below its floor; output tokens are capped by the audio's length; and
 a decode that hit the cap, produced a repeating segment, or (with a floor under 30 s) skipped
-a stretch of the turn is done again the standard way, every window padded to 30 s.
+a stretch of the turn is done again the standard way, every window padded to 30 s. A final
+read in a short window is also done again when it says the same words twice in a row: on a
+real call, read fitted, whisper wrote "Sure. Sure." for a 0.5 s "Sure." and "a lot of your,
+your, your needs" for "a lot of your gear" (a stutter, read again at 30 s, costs only time).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 
@@ -36,6 +40,7 @@ LOOP_COMPRESSION_RATIO = 2.4
 # Given room, whisper sometimes skips most of a turn ("Perfect." for 7 s of talk, placed at
 # its end): a decode whose words leave this long a stretch unread is redone.
 UNREAD_S = 1.5
+MAX_REPEAT_WORDS = 4
 
 
 def _decode_options(model, language: str, beam_size: int):
@@ -78,10 +83,11 @@ class ShortWindowDecoder:
         return min(FULL_WINDOW_S, max(min_window_s, seconds + 1.0))
 
     def segments(self, audio: np.ndarray, prompt: str | None, min_window_s: float,
-                 leftover_window_s: float = FULL_WINDOW_S) -> list:
+                 leftover_window_s: float = FULL_WINDOW_S, final: bool = True) -> list:
         """Whisper's segments for 16 kHz mono float32 ``audio``, decoded now, on this thread:
         the first window read in at least ``min_window_s``, any later one (what whisper left
-        unread, usually the turn's tail of silence) in ``leftover_window_s``."""
+        unread, usually the turn's tail of silence) in ``leftover_window_s``. A partial
+        (``final`` False) is not read again for repeated words: its final will be."""
         seconds = len(audio) / 16000
         features = self._model.feature_extractor(audio)
         cap = min(MAX_NEW_TOKENS, int(TOKENS_FLOOR + TOKENS_PER_S * seconds))
@@ -93,7 +99,8 @@ class ShortWindowDecoder:
         finally:
             self._floors.windows = None
         short_first = self.window_s(seconds, min_window_s) < FULL_WINDOW_S
-        if _looped(segments, cap) or (short_first and _skipped_audio(segments, seconds)):
+        if _looped(segments, cap) or (short_first and _skipped_audio(segments, seconds)) or (
+                short_first and final and _says_twice(segments)):
             self.redone += 1
             return self._full(features, prompt)
         return segments
@@ -122,6 +129,14 @@ def _skipped_audio(segments: list, seconds: float) -> bool:
     times = [0.0] + [t for s in segments for w in (s.words or ()) for t in (w.start, w.end)]
     times.append(seconds)
     return any(b - a > UNREAD_S for a, b in zip(times, times[1:]))
+
+
+def _says_twice(segments: list) -> bool:
+    """Whether the same one to four words come twice in a row ("sure sure", "your your")."""
+    words = [re.sub(r"[^a-z0-9']", "", w.word.lower()) for s in segments for w in (s.words or ())]
+    words = [w for w in words if w]
+    return any(words[i:i + n] == words[i + n:i + 2 * n]
+               for n in range(1, MAX_REPEAT_WORDS + 1) for i in range(len(words) - 2 * n + 1))
 
 
 def _looped(segments: list, cap: int) -> bool:

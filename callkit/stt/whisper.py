@@ -80,7 +80,7 @@ class WhisperRecognizer:
         started = time.perf_counter()
         waited_s = started - submitted if submitted is not None else 0.0
         segments = self._decoder.segments(audio, prompt, self._window_s(final, waited_s),
-                                          self.partial_window_s)
+                                          self.partial_window_s, final)
         out: list[Recognized] = []
         for seg in segments:
             if segment_is_hallucinated(seg.compression_ratio, seg.no_speech_prob,

@@ -64,6 +64,34 @@ def test_a_decode_that_runs_to_its_token_cap_is_done_again_at_full_window(
     assert text == " ".join(s.text for s in full.transcribe(x, 0.0, PROMPT))
 
 
+def test_a_final_that_says_the_same_words_twice_is_done_again_and_a_partial_is_not(
+        short, speech, monkeypatch):
+    x, _ = speech[1]  # read speech without a long pause (jfk's is redone as a skip)
+    monkeypatch.setattr(short_window, "_says_twice", lambda segments: True)
+    redone = short._decoder.redone
+    short.transcribe(x, 0.0, PROMPT, final=False)
+    assert short._decoder.redone == redone
+    short.transcribe(x, 0.0, PROMPT, final=True)
+    assert short._decoder.redone == redone + 1
+
+
+def words(*texts):
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(words=[SimpleNamespace(word=w) for w in text.split()])
+            for text in texts]
+
+
+def test_words_said_twice_in_a_row_are_found_across_segments_and_punctuation():
+    says_twice = short_window._says_twice
+    assert says_twice(words(" Sure.", " Sure."))
+    assert says_twice(words(" a lot of your, your, your needs."))
+    assert says_twice(words(" I'm calling him because I'm calling him because I'm"))
+    assert not says_twice(words(" ask not what your country can do for you,",
+                                " ask what you can do for your country."))
+    assert not says_twice(words())
+
+
 def test_the_window_is_the_turn_plus_a_second_within_the_floor_and_30_s(short):
     window_s = short_window.ShortWindowDecoder.window_s
     assert window_s(2.0, 10.0) == 10.0
