@@ -102,6 +102,7 @@ async def _demo(settings: Settings, recording) -> int:
             await center.db.run(lambda con: seed(con))
         await _start_model(settings)
         print(f"  speech    faster-whisper {settings.stt_model} (offline, int8, "
+              f"{settings.stt_workers} worker{'s' if settings.stt_workers > 1 else ''} × "
               f"{settings.stt_threads} threads)")
         print(f"  audio     2 legs over WebRTC (aiortc, loopback) at "
               f"{settings.replay_speed:g}× speed\n", flush=True)

@@ -42,6 +42,11 @@ class Settings:
     # Where a model assembled from several packages (``base``) is kept once joined.
     model_cache_dir: Path = field(default_factory=default_model_cache)
     stt_threads: int = 2
+    # Decodes whisper runs at once, each on stt_threads threads. 2 workers of 1 thread let a
+    # final start while another decode runs: 8 calls' p95 fell from 20.6 to 4.5 s, but they
+    # lost 2% of their audio (whisper starves the event loop), one call's p50 rose 0.1 s, and
+    # up to 2 calls gained nothing over two runs, so 1 worker is the default (docs/SPEED.md).
+    stt_workers: int = 1
     stt_beam_size: int = 1
     # The shortest window whisper's encoder reads for a final (stt/short_window.py): a turn is
     # padded to this or to its length + 1 s. 30 is faster-whisper's own full window, and the
@@ -145,8 +150,9 @@ class Settings:
         if not (1 <= self.stt_window_s <= 30 and 1 <= self.stt_partial_window_s <= 30):
             raise ValueError("CALLKIT_STT_WINDOW_S and CALLKIT_STT_PARTIAL_WINDOW_S must be "
                              "within 1..30 seconds")
-        if self.stt_threads < 1 or self.stt_beam_size < 1:
-            raise ValueError("CALLKIT_STT_THREADS and CALLKIT_STT_BEAM_SIZE must be at least 1")
+        if self.stt_threads < 1 or self.stt_beam_size < 1 or self.stt_workers < 1:
+            raise ValueError("CALLKIT_STT_THREADS, CALLKIT_STT_WORKERS and "
+                             "CALLKIT_STT_BEAM_SIZE must be at least 1")
 
 
 def _parse(name: str, raw: str, type_name: str) -> object:

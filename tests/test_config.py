@@ -22,6 +22,7 @@ def test_environment_overrides_are_parsed_by_type(tmp_path):
 
 @pytest.mark.parametrize("env, message", [
     ({"CALLKIT_STT_THREADS": "two"}, "CALLKIT_STT_THREADS"),
+    ({"CALLKIT_STT_WORKERS": "0"}, "CALLKIT_STT_WORKERS"),
     ({"CALLKIT_ICE": "everywhere"}, "CALLKIT_ICE"),
     ({"CALLKIT_REPLAY_SPEED": "0"}, "CALLKIT_REPLAY_SPEED"),
     ({"CALLKIT_VAD_THRESHOLD": "1.5"}, "CALLKIT_VAD_THRESHOLD"),

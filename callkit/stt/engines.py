@@ -17,6 +17,7 @@ def _load(settings: Settings) -> Recognizer:
         from .whisper import WhisperRecognizer
 
         return WhisperRecognizer(settings.stt_model, threads=settings.stt_threads,
+                                 workers=settings.stt_workers,
                                  beam_size=settings.stt_beam_size,
                                  language=settings.stt_language,
                                  cache_dir=settings.model_cache_dir,
@@ -29,7 +30,7 @@ def _load(settings: Settings) -> Recognizer:
 
 def shared_recognizer(settings: Settings) -> Recognizer:
     """The process's engine for these settings, loaded on first use."""
-    key = (settings.stt_engine, settings.stt_model, settings.stt_threads,
+    key = (settings.stt_engine, settings.stt_model, settings.stt_threads, settings.stt_workers,
            settings.stt_beam_size, settings.stt_language, settings.stt_window_s,
            settings.stt_partial_window_s, settings.stt_fit_finals_when_behind)
     with _lock:
