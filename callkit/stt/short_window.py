@@ -99,8 +99,8 @@ class ShortWindowDecoder:
         finally:
             self._floors.windows = None
         short_first = self.window_s(seconds, min_window_s) < FULL_WINDOW_S
-        if _looped(segments, cap) or (short_first and _skipped_audio(segments, seconds)) or (
-                short_first and final and _says_twice(segments)):
+        if _looped(segments, cap) or short_first and (
+                _skipped_audio(segments, seconds) or final and _says_twice(segments)):
             self.redone += 1
             return self._full(features, prompt)
         return segments
